@@ -1,0 +1,31 @@
+//! `call-media`: the media plane of the call SDK.
+//!
+//! RTP and RTCP parsing and writing without copies or allocation, receiver
+//! statistics, an adaptive jitter buffer, the G.711 and G.722 codecs, DTMF
+//! (RFC 4733 events and in-band tones), packet-loss concealment, comfort
+//! noise and voice activity detection. Everything is sans-IO: the host reads
+//! datagrams from its own sockets and passes them in with the arrival time,
+//! and pulls audio frames and events out.
+//!
+//! How it composes with the rest of the family:
+//!
+//! - DTMF digits detected here drive `call-ivr` menus and digit collection.
+//! - Speech intervals from voice activity feed `call-core`'s talk-to-listen
+//!   and overtalk KPIs.
+//! - Nothing here depends on the other crates: a recorder or an SBC can take
+//!   `call-media` alone.
+//!
+//! # Example
+//!
+//! ```
+//! use call_media::rtp::RtpPacket;
+//!
+//! let datagram = [0x80, 0x08, 0x12, 0x34, 0, 0, 0, 240, 0, 0, 0, 7, 0xd5, 0xd5];
+//! let packet = RtpPacket::parse(&datagram)?;
+//! assert_eq!(packet.payload_type(), 8); // PCMA
+//! assert_eq!(packet.payload().len(), 2);
+//! # Ok::<(), call_media::error::RtpError>(())
+//! ```
+
+pub mod error;
+pub mod rtp;

@@ -1,0 +1,263 @@
+//! RTP packets (RFC 3550 §5.1) as borrowed, validate-once views.
+
+use crate::error::RtpError;
+
+/// Length of the fixed RTP header.
+pub const FIXED_HEADER_LEN: usize = 12;
+
+/// A validated, borrowed view of one RTP packet.
+///
+/// [`RtpPacket::parse`] checks the buffer once (version, CSRC list, header
+/// extension and padding all fit); the accessors then read fields directly
+/// from the buffer and never allocate.
+///
+/// # Examples
+///
+/// ```
+/// use call_media::rtp::RtpPacket;
+///
+/// let bytes = [
+///     0x80, 0x00, 0x00, 0x01, // V=2, PT=0 (PCMU), seq 1
+///     0x00, 0x00, 0x00, 0xa0, // timestamp 160
+///     0x12, 0x34, 0x56, 0x78, // SSRC
+///     0xff, 0xff,             // payload
+/// ];
+/// let packet = RtpPacket::parse(&bytes)?;
+/// assert_eq!(packet.sequence_number(), 1);
+/// assert_eq!(packet.timestamp(), 160);
+/// assert_eq!(packet.ssrc(), 0x1234_5678);
+/// assert_eq!(packet.payload(), &[0xff, 0xff]);
+/// # Ok::<(), call_media::error::RtpError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RtpPacket<'a> {
+    buf: &'a [u8],
+    payload_start: usize,
+    payload_end: usize,
+}
+
+impl<'a> RtpPacket<'a> {
+    /// Validates `buf` as one RTP packet.
+    pub fn parse(buf: &'a [u8]) -> Result<Self, RtpError> {
+        let [b0, ..] = *buf else {
+            return Err(RtpError::TooShort {
+                len: 0,
+                needed: FIXED_HEADER_LEN,
+            });
+        };
+        if buf.len() < FIXED_HEADER_LEN {
+            return Err(RtpError::TooShort {
+                len: buf.len(),
+                needed: FIXED_HEADER_LEN,
+            });
+        }
+        let version = b0 >> 6;
+        if version != 2 {
+            return Err(RtpError::BadVersion { version });
+        }
+        let csrc_count = usize::from(b0 & 0x0f);
+        let mut header_len = FIXED_HEADER_LEN + 4 * csrc_count;
+        if buf.len() < header_len {
+            return Err(RtpError::CsrcOverrun {
+                csrc_count: csrc_count as u8,
+                len: buf.len(),
+            });
+        }
+        if b0 & 0x10 != 0 {
+            let words = match buf.get(header_len + 2..header_len + 4) {
+                Some(&[hi, lo]) => usize::from(u16::from_be_bytes([hi, lo])),
+                _ => {
+                    return Err(RtpError::ExtensionOverrun {
+                        needed: header_len + 4,
+                        len: buf.len(),
+                    });
+                }
+            };
+            header_len += 4 + 4 * words;
+            if buf.len() < header_len {
+                return Err(RtpError::ExtensionOverrun {
+                    needed: header_len,
+                    len: buf.len(),
+                });
+            }
+        }
+        let mut payload_end = buf.len();
+        if b0 & 0x20 != 0 {
+            // RFC 3550 §5.1: the last octet counts the padding, itself included.
+            let count = usize::from(buf.last().copied().unwrap_or(0));
+            if count == 0 {
+                return Err(RtpError::ZeroPadding);
+            }
+            if count > buf.len() - header_len {
+                return Err(RtpError::PaddingOverrun {
+                    count: count as u8,
+                    available: buf.len() - header_len,
+                });
+            }
+            payload_end -= count;
+        }
+        Ok(RtpPacket {
+            buf,
+            payload_start: header_len,
+            payload_end,
+        })
+    }
+
+    fn byte(&self, at: usize) -> u8 {
+        self.buf.get(at).copied().unwrap_or(0)
+    }
+
+    fn be_u32(&self, at: usize) -> u32 {
+        u32::from_be_bytes([
+            self.byte(at),
+            self.byte(at + 1),
+            self.byte(at + 2),
+            self.byte(at + 3),
+        ])
+    }
+
+    /// The whole packet.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    /// The RTP version (always 2 after parsing).
+    pub fn version(&self) -> u8 {
+        self.byte(0) >> 6
+    }
+
+    /// Whether the padding bit is set.
+    pub fn has_padding(&self) -> bool {
+        self.byte(0) & 0x20 != 0
+    }
+
+    /// Whether the header-extension bit is set.
+    pub fn has_extension(&self) -> bool {
+        self.byte(0) & 0x10 != 0
+    }
+
+    /// The number of contributing sources (0..=15).
+    pub fn csrc_count(&self) -> u8 {
+        self.byte(0) & 0x0f
+    }
+
+    /// The marker bit.
+    pub fn marker(&self) -> bool {
+        self.byte(1) & 0x80 != 0
+    }
+
+    /// The payload type (0..=127).
+    pub fn payload_type(&self) -> u8 {
+        self.byte(1) & 0x7f
+    }
+
+    /// The sequence number.
+    pub fn sequence_number(&self) -> u16 {
+        u16::from_be_bytes([self.byte(2), self.byte(3)])
+    }
+
+    /// The RTP timestamp.
+    pub fn timestamp(&self) -> u32 {
+        self.be_u32(4)
+    }
+
+    /// The synchronization source.
+    pub fn ssrc(&self) -> u32 {
+        self.be_u32(8)
+    }
+
+    /// The contributing sources, in order.
+    pub fn csrcs(&self) -> impl ExactSizeIterator<Item = u32> + 'a {
+        let end = FIXED_HEADER_LEN + 4 * usize::from(self.csrc_count());
+        self.buf
+            .get(FIXED_HEADER_LEN..end)
+            .unwrap_or_default()
+            .as_chunks::<4>()
+            .0
+            .iter()
+            .map(|c| u32::from_be_bytes(*c))
+    }
+
+    /// The payload, without header, extension or padding.
+    pub fn payload(&self) -> &'a [u8] {
+        self.buf
+            .get(self.payload_start..self.payload_end)
+            .unwrap_or_default()
+    }
+
+    /// The padding bytes, including the final count octet (empty without padding).
+    pub fn padding(&self) -> &'a [u8] {
+        self.buf.get(self.payload_end..).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(b0: u8) -> Vec<u8> {
+        vec![b0, 0x60, 0xff, 0xff, 0, 0, 0, 1, 0xde, 0xad, 0xbe, 0xef]
+    }
+
+    #[test]
+    fn parses_csrcs_extension_and_padding() {
+        let mut p = header(0x80 | 0x20 | 0x10 | 2);
+        p.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 2]); // two CSRCs
+        p.extend_from_slice(&[0xbe, 0xde, 0, 1, 0x10, 0xaa, 0, 0]); // extension, one word
+        p.extend_from_slice(&[1, 2, 3]); // payload
+        p.extend_from_slice(&[0, 2]); // two bytes of padding
+        let packet = RtpPacket::parse(&p).unwrap();
+        assert_eq!(packet.csrcs().collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(packet.payload(), &[1, 2, 3]);
+        assert_eq!(packet.padding(), &[0, 2]);
+        assert_eq!(packet.payload_type(), 96);
+        assert_eq!(packet.sequence_number(), 0xffff);
+    }
+
+    #[test]
+    fn extension_only_packet_is_valid() {
+        let mut p = header(0x90);
+        p.extend_from_slice(&[0xbe, 0xde, 0, 0]);
+        assert_eq!(RtpPacket::parse(&p).unwrap().payload(), &[] as &[u8]);
+    }
+
+    #[test]
+    fn rejects_bad_input_with_typed_errors() {
+        assert_eq!(
+            RtpPacket::parse(&[]),
+            Err(RtpError::TooShort { len: 0, needed: 12 })
+        );
+        assert_eq!(
+            RtpPacket::parse(&header(0x40)),
+            Err(RtpError::BadVersion { version: 1 })
+        );
+        assert_eq!(
+            RtpPacket::parse(&header(0x81)),
+            Err(RtpError::CsrcOverrun {
+                csrc_count: 1,
+                len: 12
+            })
+        );
+        let mut p = header(0x90);
+        p.extend_from_slice(&[0xbe, 0xde, 0, 1]);
+        assert_eq!(
+            RtpPacket::parse(&p),
+            Err(RtpError::ExtensionOverrun {
+                needed: 20,
+                len: 16
+            })
+        );
+        let mut p = header(0xa0);
+        p.push(0);
+        assert_eq!(RtpPacket::parse(&p), Err(RtpError::ZeroPadding));
+        let mut p = header(0xa0);
+        p.push(5);
+        assert_eq!(
+            RtpPacket::parse(&p),
+            Err(RtpError::PaddingOverrun {
+                count: 5,
+                available: 1
+            })
+        );
+    }
+}

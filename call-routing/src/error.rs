@@ -16,6 +16,20 @@ pub enum ErlangError {
         /// The rejected time.
         seconds: f64,
     },
+    /// Mean patience must be a finite number of seconds > 0 (use Erlang C for
+    /// callers who never abandon).
+    #[error("mean patience must be a finite number of seconds > 0, got {seconds}")]
+    InvalidPatience {
+        /// The rejected patience.
+        seconds: f64,
+    },
+    /// A staffing target is outside its domain (a service level must be in
+    /// `(0, 1)`, an ASA target finite and > 0).
+    #[error("staffing target {target} is out of range")]
+    InvalidTarget {
+        /// The rejected target.
+        target: f64,
+    },
     /// A queue with no more agents than erlangs offered never drains.
     #[error("{agents} agents cannot serve {traffic} erlangs: the queue grows without bound")]
     Unstable {
@@ -23,5 +37,14 @@ pub enum ErlangError {
         traffic: f64,
         /// The number of agents.
         agents: u32,
+    },
+    /// The computation would need more than the documented limit of states
+    /// or agents ([`crate::erlang::MAX_QUEUE_STATES`], [`crate::erlang::MAX_AGENTS`]).
+    #[error("the model needs more than {limit} {what}")]
+    TooLarge {
+        /// What ran over the limit ("queue states" or "agents").
+        what: &'static str,
+        /// The limit.
+        limit: u64,
     },
 }

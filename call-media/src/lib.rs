@@ -29,3 +29,6 @@
 
 pub mod error;
 pub mod rtp;
+pub mod seq;
+pub mod stats;
+pub mod telephone_event;

@@ -28,7 +28,9 @@
 //! ```
 
 pub mod error;
+pub mod rtcp;
 pub mod rtp;
 pub mod seq;
 pub mod stats;
 pub mod telephone_event;
+mod wire;

@@ -1,6 +1,23 @@
-//! RTP packets (RFC 3550 §5.1) as borrowed, validate-once views.
+//! RTP packets (RFC 3550 §5.1): a borrowed, validate-once view
+//! ([`RtpPacket`]), header extensions in the RFC 3550 and RFC 8285 forms
+//! ([`HeaderExtension`]), a writer ([`RtpBuilder`]) and an owned packet over
+//! `bytes::Bytes` ([`OwnedRtpPacket`]).
+
+mod builder;
+mod extension;
+mod owned;
+
+use std::ops::Range;
+
+pub use builder::{ExtensionToWrite, RtpBuilder};
+pub use extension::{
+    ExtensionElement, ExtensionElements, ExtensionForm, HeaderExtension, ONE_BYTE_PROFILE,
+    TWO_BYTE_PROFILE,
+};
+pub use owned::OwnedRtpPacket;
 
 use crate::error::RtpError;
+use crate::wire::{u16_at, u32_at};
 
 /// Length of the fixed RTP header.
 pub const FIXED_HEADER_LEN: usize = 12;
@@ -103,17 +120,24 @@ impl<'a> RtpPacket<'a> {
         })
     }
 
+    pub(crate) fn from_validated(buf: &'a [u8], payload: Range<usize>) -> Self {
+        RtpPacket {
+            buf,
+            payload_start: payload.start,
+            payload_end: payload.end,
+        }
+    }
+
+    pub(crate) fn payload_range(&self) -> Range<usize> {
+        self.payload_start..self.payload_end
+    }
+
     fn byte(&self, at: usize) -> u8 {
         self.buf.get(at).copied().unwrap_or(0)
     }
 
     fn be_u32(&self, at: usize) -> u32 {
-        u32::from_be_bytes([
-            self.byte(at),
-            self.byte(at + 1),
-            self.byte(at + 2),
-            self.byte(at + 3),
-        ])
+        u32_at(self.buf, at)
     }
 
     /// The whole packet.
@@ -153,7 +177,7 @@ impl<'a> RtpPacket<'a> {
 
     /// The sequence number.
     pub fn sequence_number(&self) -> u16 {
-        u16::from_be_bytes([self.byte(2), self.byte(3)])
+        u16_at(self.buf, 2)
     }
 
     /// The RTP timestamp.
@@ -176,6 +200,18 @@ impl<'a> RtpPacket<'a> {
             .0
             .iter()
             .map(|c| u32::from_be_bytes(*c))
+    }
+
+    /// The header extension, if the X bit is set.
+    ///
+    /// A packet may carry an extension and an empty payload.
+    pub fn extension(&self) -> Option<HeaderExtension<'a>> {
+        if !self.has_extension() {
+            return None;
+        }
+        let at = FIXED_HEADER_LEN + 4 * usize::from(self.csrc_count());
+        let data = self.buf.get(at + 4..self.payload_start)?;
+        Some(HeaderExtension::new(u16_at(self.buf, at), data))
     }
 
     /// The payload, without header, extension or padding.

@@ -30,5 +30,9 @@
 //! # Ok::<(), call_core::error::CauseError>(())
 //! ```
 
+pub mod agent;
 pub mod cause;
 pub mod error;
+pub mod id;
+pub mod party;
+pub mod time;

@@ -27,6 +27,9 @@
 //! # Ok::<(), call_media::error::RtpError>(())
 //! ```
 
+pub mod analyze;
+#[cfg(feature = "pcap")]
+pub mod capture;
 pub mod error;
 pub mod rtcp;
 pub mod rtp;

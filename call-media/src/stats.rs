@@ -29,12 +29,13 @@
 //! assert_eq!(stats.cumulative_lost(), 1);
 //! let report = stats.report(Duration::from_millis(120));
 //! assert_eq!(report.fraction_lost, 51); // 1/5 of 256
-//! assert_eq!(report.extended_highest_seq, 6);
+//! assert_eq!(report.extended_highest_sequence, 6);
 //! assert_eq!(report.jitter, 0); // perfectly paced
 //! ```
 
 use std::time::Duration;
 
+use crate::rtcp::{CUMULATIVE_LOST_MAX, CUMULATIVE_LOST_MIN, ReportBlock};
 use crate::seq::{ExtendedSeq, SeqOutcome, SequenceTracker, TimestampUnwrapper};
 
 /// Width of the window that tells duplicates from reordered packets; larger
@@ -74,25 +75,6 @@ pub struct IntervalLoss {
     pub fraction: u8,
 }
 
-/// The fields of one RTCP report block (RFC 3550 §6.4.1) for this source.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReceptionReport {
-    /// The source this block reports on.
-    pub ssrc: u32,
-    /// Fraction lost since the previous report, out of 256.
-    pub fraction_lost: u8,
-    /// Cumulative number of packets lost, clamped to the 24-bit signed field.
-    pub cumulative_lost: i32,
-    /// Extended highest sequence number received (cycles in the high 16 bits).
-    pub extended_highest_seq: u32,
-    /// Interarrival jitter in timestamp units.
-    pub jitter: u32,
-    /// Middle 32 bits of the NTP timestamp of the last sender report (0 if none).
-    pub last_sr: u32,
-    /// Delay since that sender report in units of 1/65536 s (0 if none).
-    pub delay_since_last_sr: u32,
-}
-
 /// Receiver statistics for one SSRC.
 ///
 /// Limits: fixed size; nothing grows with the stream.
@@ -121,10 +103,6 @@ pub struct ReceiverStats {
     max_delta: Duration,
     last_sr: Option<(u32, Duration)>,
 }
-
-/// The loss a 24-bit signed field can carry (RFC 3550 §6.4.1).
-const CUMULATIVE_LOST_MAX: i64 = 0x7f_ffff;
-const CUMULATIVE_LOST_MIN: i64 = -0x80_0000;
 
 impl ReceiverStats {
     /// Statistics for `ssrc`, whose payload clock runs at `clock_rate` Hz
@@ -364,8 +342,9 @@ impl ReceiverStats {
         }
     }
 
-    /// The report block for this source at `now`; starts a new loss interval.
-    pub fn report(&mut self, now: Duration) -> ReceptionReport {
+    /// The RTCP report block (RFC 3550 §6.4.1) for this source at `now`, to
+    /// put in an SR or RR; starts a new loss interval.
+    pub fn report(&mut self, now: Duration) -> ReportBlock {
         let interval = self.take_interval();
         let (last_sr, delay_since_last_sr) = match self.last_sr {
             Some((lsr, at)) => {
@@ -376,14 +355,14 @@ impl ReceiverStats {
             }
             None => (0, 0),
         };
-        ReceptionReport {
+        ReportBlock {
             ssrc: self.ssrc,
             fraction_lost: interval.fraction,
-            cumulative_lost: self
-                .cumulative_lost()
-                .clamp(CUMULATIVE_LOST_MIN, CUMULATIVE_LOST_MAX)
-                as i32,
-            extended_highest_seq: self.seq.highest().as_rtcp_field(),
+            cumulative_lost: self.cumulative_lost().clamp(
+                i64::from(CUMULATIVE_LOST_MIN),
+                i64::from(CUMULATIVE_LOST_MAX),
+            ) as i32,
+            extended_highest_sequence: self.seq.highest().as_rtcp_field(),
             jitter: self
                 .jitter()
                 .map_or(0, |j| j.min(f64::from(u32::MAX)) as u32),
@@ -536,7 +515,7 @@ mod tests {
         assert_eq!(r.last_sr, 0x3344_5566);
         // 0.5 s = 32768 units of 1/65536 s.
         assert_eq!(r.delay_since_last_sr, 32768);
-        assert_eq!(r.extended_highest_seq, 0x0001_0003);
+        assert_eq!(r.extended_highest_sequence, 0x0001_0003);
         assert_eq!(r.cumulative_lost, 1);
     }
 

@@ -70,3 +70,132 @@ pub enum AgentError {
         got: crate::id::CallId,
     },
 }
+
+/// A [`Call`](crate::call::Call) operation the host asked for that the call's
+/// current state does not allow. Nothing changed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallError {
+    /// The leg does not exist in this call.
+    #[error("{operation}: the call has no {leg}")]
+    NoSuchLeg {
+        /// What was attempted.
+        operation: crate::call::Operation,
+        /// The leg named.
+        leg: crate::id::LegId,
+    },
+    /// The leg's connection state does not allow the operation.
+    #[error("{operation} on {leg}: not allowed while the leg is {state}")]
+    LegState {
+        /// What was attempted.
+        operation: crate::call::Operation,
+        /// The leg named.
+        leg: crate::id::LegId,
+        /// Its state.
+        state: crate::leg::ConnectionState,
+    },
+    /// The operation only applies to legs set up the other way (for example
+    /// answering a leg we placed: the far end answers those).
+    #[error("{operation} on {leg}: not allowed on a {direction:?} leg")]
+    Direction {
+        /// What was attempted.
+        operation: crate::call::Operation,
+        /// The leg named.
+        leg: crate::id::LegId,
+        /// Its direction.
+        direction: crate::leg::Direction,
+    },
+    /// The operation is not allowed in the call's contact-center phase.
+    #[error("{operation}: not allowed while the call is in phase {phase}")]
+    Phase {
+        /// What was attempted.
+        operation: crate::call::Operation,
+        /// The phase's name.
+        phase: &'static str,
+    },
+    /// A transfer or consultation is already in progress (at most one per call).
+    #[error("{operation}: a transfer is already in progress")]
+    TransferInProgress {
+        /// What was attempted.
+        operation: crate::call::Operation,
+    },
+    /// The operation needs a consultation in progress.
+    #[error("{operation}: no consultation is in progress")]
+    NoConsultation {
+        /// What was attempted.
+        operation: crate::call::Operation,
+    },
+    /// Transfers and park need exactly two connected parties.
+    #[error("{operation}: needs exactly two connected parties, the call has {connected}")]
+    NotTwoParties {
+        /// What was attempted.
+        operation: crate::call::Operation,
+        /// Connected legs now.
+        connected: usize,
+    },
+    /// The call already has [`Call::MAX_LEGS`](crate::call::Call::MAX_LEGS) legs.
+    #[error("{operation}: the call already has the maximum of {max} legs")]
+    TooManyLegs {
+        /// What was attempted.
+        operation: crate::call::Operation,
+        /// The limit.
+        max: usize,
+    },
+    /// Nothing is parked in that slot.
+    #[error("{operation}: nothing is parked in {slot}")]
+    NotParked {
+        /// What was attempted.
+        operation: crate::call::Operation,
+        /// The slot named.
+        slot: crate::id::ParkSlot,
+    },
+    /// The call has ended; it accepts no more operations.
+    #[error("{operation}: the call has ended")]
+    CallEnded {
+        /// What was attempted.
+        operation: crate::call::Operation,
+    },
+    /// A custom attribute broke a documented limit.
+    #[error("attribute {key:?}: {problem}")]
+    Attribute {
+        /// The key given (truncated to 64 bytes).
+        key: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+}
+
+/// A platform report (`handle_*`) that cannot happen in the call's current
+/// state: the signalling peer or the host's glue misbehaved. Nothing changed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// The report names a leg the call does not have.
+    #[error("{report}: the call has no {leg}")]
+    NoSuchLeg {
+        /// What was reported.
+        report: crate::call::Report,
+        /// The leg named.
+        leg: crate::id::LegId,
+    },
+    /// The report cannot happen in the leg's state (for example an answer on a
+    /// leg that was already cleared).
+    #[error("{report} on {leg}: impossible while the leg is {state}")]
+    LegState {
+        /// What was reported.
+        report: crate::call::Report,
+        /// The leg named.
+        leg: crate::id::LegId,
+        /// Its state.
+        state: crate::leg::ConnectionState,
+    },
+    /// The report only makes sense for legs we placed (the far end answering
+    /// or ringing), and this one is incoming.
+    #[error("{report} on {leg}: impossible on an incoming leg")]
+    Direction {
+        /// What was reported.
+        report: crate::call::Report,
+        /// The leg named.
+        leg: crate::id::LegId,
+    },
+}

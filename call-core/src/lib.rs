@@ -31,8 +31,12 @@
 //! ```
 
 pub mod agent;
+pub mod call;
 pub mod cause;
+pub mod disposition;
 pub mod error;
+pub mod event;
 pub mod id;
+pub mod leg;
 pub mod party;
 pub mod time;

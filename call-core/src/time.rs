@@ -103,6 +103,38 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// A compact optional timestamp for live state: `u64::MAX` means "not yet".
+///
+/// `Option<Timestamp>` takes 16 bytes; this takes 8, which matters for the
+/// per-call memory budget (see `docs/core.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OptTime(u64);
+
+impl OptTime {
+    pub(crate) const NONE: OptTime = OptTime(u64::MAX);
+
+    pub(crate) const fn some(t: Timestamp) -> OptTime {
+        // The one timestamp we cannot represent is MAX itself; clamp it.
+        if t.0 == u64::MAX {
+            OptTime(u64::MAX - 1)
+        } else {
+            OptTime(t.0)
+        }
+    }
+
+    pub(crate) const fn get(self) -> Option<Timestamp> {
+        if self.0 == u64::MAX {
+            None
+        } else {
+            Some(Timestamp(self.0))
+        }
+    }
+
+    pub(crate) const fn is_some(self) -> bool {
+        self.0 != u64::MAX
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +148,13 @@ mod tests {
             None
         );
         assert_eq!(Timestamp::from_millis(1_234).to_string(), "1.234");
+    }
+
+    #[test]
+    fn opt_time_round_trips() {
+        assert_eq!(OptTime::NONE.get(), None);
+        let t = Timestamp::from_millis(7);
+        assert_eq!(OptTime::some(t).get(), Some(t));
+        assert!(OptTime::some(Timestamp::MAX).is_some());
     }
 }

@@ -48,3 +48,237 @@ pub enum ErlangError {
         limit: u64,
     },
 }
+
+use crate::id::{AgentId, CallId, QueueId, ReservationId, SkillId};
+
+/// A strategy was configured wrongly.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StrategyError {
+    /// An `OrderBy` needs between one and its maximum number of keys.
+    #[error("an order-by takes 1 to {max} keys, got {got}")]
+    KeyCount {
+        /// Keys given.
+        got: usize,
+        /// The limit.
+        max: usize,
+    },
+}
+
+/// [`crate::Router::add_queue`] failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueueError {
+    /// A queue with this id exists already.
+    #[error("{queue} exists already")]
+    Duplicate {
+        /// The queue.
+        queue: QueueId,
+    },
+    /// The router holds its maximum number of queues.
+    #[error("the router already holds its limit of {limit} queues")]
+    TooMany {
+        /// The limit.
+        limit: usize,
+    },
+    /// The configuration is inconsistent.
+    #[error("{queue}: {reason}")]
+    InvalidConfig {
+        /// The queue.
+        queue: QueueId,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The queue does not exist.
+    #[error("{queue} does not exist")]
+    Unknown {
+        /// The queue.
+        queue: QueueId,
+    },
+}
+
+/// An agent operation (login, ready, heartbeat, logout) failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AgentError {
+    /// No agent with this id is logged in.
+    #[error("{agent} is not logged in")]
+    Unknown {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// An agent with this id is logged in already.
+    #[error("{agent} is logged in already")]
+    Duplicate {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// The router holds its maximum number of agents.
+    #[error("the router already holds its limit of {limit} agents")]
+    TooMany {
+        /// The limit.
+        limit: usize,
+    },
+    /// The agent lists more skills or channels than the limit.
+    #[error("{agent} lists {got} {what}, more than the limit of {limit}")]
+    TooManyEntries {
+        /// The agent.
+        agent: AgentId,
+        /// "skills", "channels" or "attributes".
+        what: &'static str,
+        /// How many were given.
+        got: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The agent lists a skill twice.
+    #[error("{agent} lists {skill} twice")]
+    DuplicateSkill {
+        /// The agent.
+        agent: AgentId,
+        /// The skill.
+        skill: SkillId,
+    },
+}
+
+/// [`crate::Router::enqueue`] refused a call.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnqueueError {
+    /// The queue does not exist.
+    #[error("{queue} does not exist")]
+    UnknownQueue {
+        /// The queue.
+        queue: QueueId,
+    },
+    /// A call with this id is in the router already.
+    #[error("{call} is in the router already")]
+    DuplicateCall {
+        /// The call.
+        call: CallId,
+    },
+    /// The queue holds its maximum number of waiting calls.
+    #[error("{queue} is full ({max_length} calls waiting)")]
+    QueueFull {
+        /// The queue.
+        queue: QueueId,
+        /// Its maximum length.
+        max_length: usize,
+    },
+    /// The queue's join policy refuses calls when no agent could take them.
+    #[error("{queue} has no agents to take the call")]
+    Empty {
+        /// The queue.
+        queue: QueueId,
+    },
+    /// The queue is outside its business hours.
+    #[error("{queue} is closed")]
+    Closed {
+        /// The queue.
+        queue: QueueId,
+    },
+    /// The router holds its maximum number of calls.
+    #[error("the router already holds its limit of {limit} calls")]
+    TooManyCalls {
+        /// The limit.
+        limit: usize,
+    },
+    /// The call requires more skills than the limit.
+    #[error("{call} requires {got} skills, more than the limit of {limit}")]
+    TooManySkills {
+        /// The call.
+        call: CallId,
+        /// How many were given.
+        got: usize,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// [`crate::Router::accept`] or [`crate::Router::reject`] failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReservationError {
+    /// The reservation does not exist: never made, or already ended (accepted,
+    /// rejected, timed out, or cancelled because another agent answered or the
+    /// caller hung up).
+    #[error("{reservation} is not pending")]
+    Unknown {
+        /// The reservation.
+        reservation: ReservationId,
+    },
+}
+
+/// A call operation (abandon, complete, callback) failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallError {
+    /// The call is not in the router.
+    #[error("{call} is not in the router")]
+    Unknown {
+        /// The call.
+        call: CallId,
+    },
+    /// The call is connected to an agent: it can only be completed.
+    #[error("{call} is connected to an agent")]
+    Connected {
+        /// The call.
+        call: CallId,
+    },
+    /// The call is not connected to an agent, so it cannot be completed.
+    #[error("{call} is not connected to an agent")]
+    NotConnected {
+        /// The call.
+        call: CallId,
+    },
+}
+
+/// A business-hours calendar was built wrongly.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CalendarError {
+    /// The time zone is not in the IANA database.
+    #[error("unknown time zone '{name}'")]
+    UnknownTimeZone {
+        /// The name given.
+        name: String,
+    },
+    /// Not a time of day.
+    #[error("{hour:02}:{minute:02} is not a time of day")]
+    InvalidTime {
+        /// Hour given.
+        hour: i8,
+        /// Minute given.
+        minute: i8,
+    },
+    /// A window that ends before it starts.
+    #[error("window {from_hour:02}:{from_minute:02}-{to_hour:02}:{to_minute:02} is empty")]
+    EmptyWindow {
+        /// Start hour.
+        from_hour: i8,
+        /// Start minute.
+        from_minute: i8,
+        /// End hour.
+        to_hour: i8,
+        /// End minute.
+        to_minute: i8,
+    },
+    /// Not a calendar date.
+    #[error("{year:04}-{month:02}-{day:02} is not a date")]
+    InvalidDate {
+        /// Year given.
+        year: i16,
+        /// Month given.
+        month: i8,
+        /// Day given.
+        day: i8,
+    },
+    /// Too many windows or holidays.
+    #[error("a calendar holds at most {limit} {what}")]
+    TooManyEntries {
+        /// "windows" or "holidays".
+        what: &'static str,
+        /// The limit.
+        limit: usize,
+    },
+}

@@ -1,0 +1,1924 @@
+//! The sans-IO router: queues, agents, offers and timers.
+//!
+//! # Driving loop
+//!
+//! Every input (`add_agent`, `set_ready`, `enqueue`, `accept`, `reject`,
+//! `complete`, `abandon`, `handle_timeout`, ...) takes the current instant.
+//! After each one the host drains [`Router::poll_output`] until it returns
+//! `None`, acts on the outputs (ring the agent named in an [`Offer`], play a
+//! position announcement, transfer an overflowed call), then sleeps until
+//! [`Router::poll_timeout`] and calls [`Router::handle_timeout`]. A wake-up
+//! that is early or late is harmless.
+//!
+//! # How selection stays logarithmic
+//!
+//! Each queue keeps its available members in one ordered set per proficiency
+//! level, keyed by the queue's strategy, and its waiting calls in one ordered
+//! set per minimum level, keyed by the static queue key. An agent is in a
+//! queue's set exactly while it can take a contact of that queue's channel,
+//! and a call is in a set exactly while it waits. So:
+//!
+//! - a call arriving looks at the first eligible agent of at most
+//!   [`Level::COUNT`] sets;
+//! - an agent becoming free looks at the first eligible call of at most
+//!   [`Level::COUNT`] sets in each queue it serves, and the cross-queue policy
+//!   picks among those heads.
+//!
+//! Nothing is polled, and no decision visits all agents or all calls. Extra
+//! per-call skill requirements are checked on the candidates in key order,
+//! which costs one step per available agent that lacks them.
+//!
+//! # Atomic select-and-reserve
+//!
+//! Selecting an agent and reserving its capacity are one step inside one
+//! `&mut self` call: the capacity is taken before the offer is emitted, so no
+//! later decision can see it. A call offered to several agents (ring-all) is
+//! connected to the first that accepts; the other offers are cancelled in the
+//! same step, and their `accept` fails with [`ReservationError::Unknown`].
+//! Double answers are impossible by construction.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Bound;
+use std::time::Duration;
+
+use crate::agent::{
+    AgentConfig, AgentStatus, Availability, MAX_ATTRIBUTES_PER_AGENT, MAX_CHANNELS_PER_AGENT,
+    MAX_SKILLS_PER_AGENT,
+};
+use crate::call::{CallRequest, MAX_CALL_SKILLS, PreferredAgent};
+use crate::error::{AgentError, CallError, EnqueueError, QueueError, ReservationError};
+use crate::id::{AgentId, CallId, Channel, Level, QueueId, ReservationId, SkillId};
+use crate::queue::{EmptyPolicy, MAX_BULLSEYE_RINGS, OverflowTarget, QueueConfig, QueueOrdering};
+use crate::strategy::{AgentView, OfferMode, SortKey, Strategy};
+use crate::time::Timestamp;
+
+/// The most agents a ring-all or ring-progressively call rings at once.
+pub const MAX_RING_ALL: usize = 64;
+
+/// A hasher for small integer ids: one multiply, no per-map random state
+/// (ids are chosen by the host, and the maps are bounded by the limits).
+#[derive(Default, Debug, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        // Fibonacci hashing; the high bits carry the entropy hashbrown uses.
+        self.0 = (self.0 ^ n)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(26);
+    }
+}
+
+type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// How an agent serving several queues chooses among their waiting calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CrossQueueOrder {
+    /// The call with the earliest queue key (arrival time less its priority
+    /// boost) wins, whatever its queue.
+    LongestWait,
+    /// The queue with the highest [`QueueConfig::priority`] wins; ties go to
+    /// the longest wait.
+    QueuePriority,
+    /// The call with the largest wait times its queue's
+    /// [`QueueConfig::weight`] wins.
+    Weighted,
+}
+
+/// The cross-queue policy: an order, and a starvation bound that overrides it.
+///
+/// A call that has waited at least `starvation_bound` beats every call that
+/// has not, so no queue starves behind a favoured one for longer than the
+/// bound plus one handle time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CrossQueuePolicy {
+    /// The order in normal operation.
+    pub order: CrossQueueOrder,
+    /// The wait after which a call overrides the order.
+    pub starvation_bound: Option<Duration>,
+}
+
+impl CrossQueuePolicy {
+    /// A policy with the given order and starvation bound.
+    pub fn new(order: CrossQueueOrder, starvation_bound: Option<Duration>) -> CrossQueuePolicy {
+        CrossQueuePolicy {
+            order,
+            starvation_bound,
+        }
+    }
+}
+
+/// Router-wide settings and limits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RouterConfig {
+    /// After this many consecutive ring-no-answers an agent is set not ready
+    /// (Asterisk's `autopause`); `None` never.
+    pub max_ring_no_answer: Option<u32>,
+    /// An agent not heard from for this long (login, ready, heartbeat) is
+    /// logged out; `None` never.
+    pub agent_ttl: Option<Duration>,
+    /// How agents choose among queues.
+    pub cross_queue: CrossQueuePolicy,
+    /// Seed of the generator behind the random strategies.
+    pub seed: u64,
+    /// Most agents.
+    pub max_agents: usize,
+    /// Most queues.
+    pub max_queues: usize,
+    /// Most calls (waiting, ringing and connected).
+    pub max_calls: usize,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        RouterConfig {
+            max_ring_no_answer: Some(3),
+            agent_ttl: None,
+            cross_queue: CrossQueuePolicy::new(
+                CrossQueueOrder::LongestWait,
+                Some(Duration::from_secs(300)),
+            ),
+            seed: 0x5EED,
+            max_agents: 100_000,
+            max_queues: 10_000,
+            max_calls: 1_000_000,
+        }
+    }
+}
+
+/// An offer of a call to an agent: ring the agent, then report
+/// [`Router::accept`] or [`Router::reject`] with the reservation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Offer {
+    /// The handle for accept and reject.
+    pub reservation: ReservationId,
+    /// The call.
+    pub call: CallId,
+    /// The agent.
+    pub agent: AgentId,
+    /// The queue the call waited in.
+    pub queue: QueueId,
+    /// When the offer times out as a ring-no-answer.
+    pub expires: Timestamp,
+    /// The caller asked to be called back: the agent dials out.
+    pub callback: bool,
+}
+
+/// Why an offer was withdrawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CancelReason {
+    /// Another agent ringing for the same call answered.
+    AnsweredElsewhere,
+    /// The caller hung up.
+    CallerAbandoned,
+    /// The agent logged out or expired.
+    AgentGone,
+}
+
+/// Why the router set an agent not ready.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotReadyReason {
+    /// Too many consecutive ring-no-answers.
+    RingNoAnswer,
+}
+
+/// Something the host must act on. Drain with [`Router::poll_output`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Output {
+    /// Ring an agent.
+    Offer(Offer),
+    /// Stop ringing: the offer is withdrawn.
+    OfferCancelled {
+        /// The reservation.
+        reservation: ReservationId,
+        /// The call.
+        call: CallId,
+        /// The agent.
+        agent: AgentId,
+        /// Why.
+        reason: CancelReason,
+    },
+    /// Stop ringing: nobody answered in time. The call is back in its queue
+    /// with its place kept.
+    OfferTimedOut {
+        /// The reservation.
+        reservation: ReservationId,
+        /// The call.
+        call: CallId,
+        /// The agent.
+        agent: AgentId,
+    },
+    /// The router set an agent not ready.
+    AgentNotReady {
+        /// The agent.
+        agent: AgentId,
+        /// Why.
+        reason: NotReadyReason,
+    },
+    /// An agent's state was not refreshed within the TTL: it is logged out.
+    AgentExpired {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// A call waited its queue's maximum and moved to the overflow target.
+    /// With [`OverflowTarget::External`] the call has left the router.
+    Overflow {
+        /// The call.
+        call: CallId,
+        /// The queue it left.
+        from: QueueId,
+        /// Where it goes.
+        to: OverflowTarget,
+    },
+    /// A call waited its queue's maximum and has no overflow target (or the
+    /// target refused it). It has left the router.
+    TimedOut {
+        /// The call.
+        call: CallId,
+        /// The queue.
+        queue: QueueId,
+    },
+    /// The queue became empty under its leave policy; the call has left the
+    /// router.
+    LeftEmpty {
+        /// The call.
+        call: CallId,
+        /// The queue.
+        queue: QueueId,
+    },
+    /// Position and expected wait, for an announcement.
+    Position {
+        /// The call.
+        call: CallId,
+        /// The queue.
+        queue: QueueId,
+        /// 1 for the next call to be served.
+        position: usize,
+        /// Estimated time to an agent.
+        expected_wait: Duration,
+    },
+}
+
+/// The result of a successful [`Router::accept`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Answered {
+    /// The call.
+    pub call: CallId,
+    /// The agent now connected to it.
+    pub agent: AgentId,
+    /// The queue it was answered from.
+    pub queue: QueueId,
+    /// Time from first enqueue to answer.
+    pub waited: Duration,
+}
+
+/// Where a call stands, as reported by [`Router::call_status`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CallStatus {
+    /// Waiting in a queue (possibly held for a preferred agent).
+    Waiting {
+        /// The queue.
+        queue: QueueId,
+    },
+    /// Ringing one or more agents.
+    Offered {
+        /// The queue.
+        queue: QueueId,
+        /// How many agents ring.
+        agents: usize,
+    },
+    /// Connected to an agent.
+    Connected {
+        /// The agent.
+        agent: AgentId,
+    },
+}
+
+/// The static queue key: compared once, never recomputed while waiting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct CallKey {
+    /// `-priority` under strict priority, 0 under aging.
+    class: i64,
+    /// Arrival time in µs, less the priority boost under aging.
+    time: i64,
+    /// Arrival sequence: FIFO among equal keys.
+    seq: u64,
+}
+
+#[derive(Clone, Debug)]
+enum CallState {
+    Waiting,
+    Preferred(AgentId),
+    Offered(Vec<ReservationId>),
+    Connected { agent: AgentId, since: Timestamp },
+}
+
+#[derive(Debug)]
+struct Call {
+    queue: QueueId,
+    key: CallKey,
+    arrived: Timestamp,
+    entered: Timestamp,
+    priority: i32,
+    /// Current minimum level (lowered by bullseye rings).
+    level: Level,
+    skills: Vec<(SkillId, Level)>,
+    preferred: Option<PreferredAgent>,
+    /// Next bullseye ring to open.
+    ring: usize,
+    /// Bumped on every queue change, so timers of an earlier visit are stale.
+    visit: u32,
+    callback: bool,
+    state: CallState,
+}
+
+#[derive(Debug)]
+struct Reservation {
+    call: CallId,
+    agent: AgentId,
+    queue: QueueId,
+    channel: Channel,
+    expires: Timestamp,
+}
+
+#[derive(Debug)]
+struct ChannelUse {
+    channel: Channel,
+    capacity: u16,
+    in_use: u16,
+}
+
+#[derive(Debug)]
+struct Membership {
+    queue: QueueId,
+    level: Level,
+    channel: Channel,
+    /// Some while the agent is in the queue's available set.
+    key: Option<SortKey>,
+    calls: u64,
+}
+
+#[derive(Debug)]
+struct Agent {
+    /// Skills sorted by id.
+    skills: Vec<(SkillId, Level)>,
+    order: u32,
+    attributes: Vec<i64>,
+    wrap_up: Option<Duration>,
+    ready: bool,
+    wrap_up_until: Option<Timestamp>,
+    last_seen: Timestamp,
+    ring_no_answers: u32,
+    channels: Vec<ChannelUse>,
+    idle_since: Timestamp,
+    last_call_end: Option<Timestamp>,
+    calls: u64,
+    talk_time: Duration,
+    memberships: Vec<Membership>,
+    /// Calls held for this agent as their preferred agent.
+    preferred: BTreeSet<(CallKey, CallId)>,
+    offers: Vec<ReservationId>,
+    connected: Vec<CallId>,
+}
+
+impl Agent {
+    fn level_in(&self, skill: SkillId) -> Option<Level> {
+        self.skills
+            .binary_search_by_key(&skill, |(s, _)| *s)
+            .ok()
+            .and_then(|i| self.skills.get(i))
+            .map(|(_, l)| *l)
+    }
+
+    fn meets(&self, skills: &[(SkillId, Level)]) -> bool {
+        skills
+            .iter()
+            .all(|(s, min)| self.level_in(*s).is_some_and(|l| l >= *min))
+    }
+
+    fn can_take(&self, channel: Channel) -> bool {
+        self.ready
+            && self.wrap_up_until.is_none()
+            && self
+                .channels
+                .iter()
+                .any(|c| c.channel == channel && c.in_use < c.capacity)
+    }
+
+    fn channel_mut(&mut self, channel: Channel) -> Option<&mut ChannelUse> {
+        self.channels.iter_mut().find(|c| c.channel == channel)
+    }
+}
+
+#[derive(Debug)]
+struct Queue {
+    config: QueueConfig,
+    strategy: Box<dyn Strategy>,
+    /// Available members per level.
+    agents: [BTreeSet<(SortKey, AgentId)>; Level::COUNT],
+    /// Waiting calls per current minimum level.
+    calls: [BTreeSet<(CallKey, CallId)>; Level::COUNT],
+    waiting: usize,
+    members: u32,
+    ready_members: u32,
+    /// Moving average of handle time, for expected-wait estimates.
+    aht_s: f64,
+}
+
+impl Queue {
+    fn is_empty_under(&self, policy: EmptyPolicy) -> bool {
+        match policy {
+            EmptyPolicy::Never => false,
+            EmptyPolicy::NoAgents => self.members == 0,
+            EmptyPolicy::NoReadyAgents => self.ready_members == 0,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Timer {
+    Reservation(ReservationId),
+    MaxWait(CallId, u32),
+    Preferred(CallId, u32),
+    Bullseye(CallId, u32),
+    Announce(CallId, u32),
+    Progressive(CallId, u32),
+    WrapUp(AgentId),
+    Expiry(AgentId),
+}
+
+/// The automatic call distributor. See the [module docs](self) for the
+/// driving loop and the crate docs for an example.
+#[derive(Debug)]
+pub struct Router {
+    config: RouterConfig,
+    agents: IdMap<AgentId, Agent>,
+    queues: IdMap<QueueId, Queue>,
+    queues_by_skill: IdMap<SkillId, Vec<QueueId>>,
+    agents_by_skill: IdMap<SkillId, BTreeSet<AgentId>>,
+    calls: IdMap<CallId, Call>,
+    reservations: IdMap<ReservationId, Reservation>,
+    timers: BinaryHeap<Reverse<(Timestamp, Timer)>>,
+    outputs: VecDeque<Output>,
+    next_reservation: u64,
+    next_seq: u64,
+    rng: u64,
+}
+
+/// Microseconds as a signed key component.
+fn key_micros(t: Timestamp) -> i64 {
+    i64::try_from(t.as_micros()).unwrap_or(i64::MAX)
+}
+
+fn duration_key(d: Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
+fn call_key(ordering: QueueOrdering, priority: i32, arrived: Timestamp, seq: u64) -> CallKey {
+    match ordering {
+        QueueOrdering::Aging { boost } => CallKey {
+            class: 0,
+            time: key_micros(arrived)
+                .saturating_sub(duration_key(boost).saturating_mul(i64::from(priority))),
+            seq,
+        },
+        QueueOrdering::StrictPriority => CallKey {
+            class: -i64::from(priority),
+            time: key_micros(arrived),
+            seq,
+        },
+    }
+}
+
+/// SplitMix64: small and seeded, enough to shuffle agents for the random
+/// strategies.
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The first agent of `set` (optionally after `resume`, wrapping) that
+/// passes `ok`, with whether the search wrapped.
+fn first_agent(
+    set: &BTreeSet<(SortKey, AgentId)>,
+    resume: Option<SortKey>,
+    mut ok: impl FnMut(AgentId) -> bool,
+) -> Option<(bool, SortKey, AgentId)> {
+    match resume {
+        None => set
+            .iter()
+            .find(|(_, a)| ok(*a))
+            .map(|(k, a)| (false, *k, *a)),
+        Some(after) => set
+            .range((
+                Bound::Excluded((after, AgentId(u32::MAX))),
+                Bound::Unbounded,
+            ))
+            .find(|(_, a)| ok(*a))
+            .map(|(k, a)| (false, *k, *a))
+            .or_else(|| {
+                set.iter()
+                    .find(|(_, a)| ok(*a))
+                    .map(|(k, a)| (true, *k, *a))
+            }),
+    }
+}
+
+impl Router {
+    /// An empty router.
+    pub fn new(config: RouterConfig) -> Router {
+        let rng = config.seed;
+        Router {
+            config,
+            agents: IdMap::default(),
+            queues: IdMap::default(),
+            queues_by_skill: IdMap::default(),
+            agents_by_skill: IdMap::default(),
+            calls: IdMap::default(),
+            reservations: IdMap::default(),
+            timers: BinaryHeap::new(),
+            outputs: VecDeque::new(),
+            next_reservation: 1,
+            next_seq: 0,
+            rng,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RouterConfig {
+        &self.config
+    }
+
+    /// The next output for the host, if any.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// The next deadline: call [`Router::handle_timeout`] at or after it.
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
+        self.timers.peek().map(|Reverse((t, _))| *t)
+    }
+
+    fn schedule(&mut self, at: Timestamp, timer: Timer) {
+        self.timers.push(Reverse((at, timer)));
+    }
+
+    // ----- queues -------------------------------------------------------
+
+    /// Adds a queue. Agents already logged in with its skill become members.
+    pub fn add_queue(
+        &mut self,
+        id: QueueId,
+        config: QueueConfig,
+        strategy: Box<dyn Strategy>,
+        now: Timestamp,
+    ) -> Result<(), QueueError> {
+        if self.queues.contains_key(&id) {
+            return Err(QueueError::Duplicate { queue: id });
+        }
+        if self.queues.len() >= self.config.max_queues {
+            return Err(QueueError::TooMany {
+                limit: self.config.max_queues,
+            });
+        }
+        if config.bullseye.len() > MAX_BULLSEYE_RINGS {
+            return Err(QueueError::InvalidConfig {
+                queue: id,
+                reason: "too many bullseye rings",
+            });
+        }
+        if config.bullseye.windows(2).any(|w| match w {
+            [a, b] => a.after > b.after,
+            _ => false,
+        }) {
+            return Err(QueueError::InvalidConfig {
+                queue: id,
+                reason: "bullseye rings must be sorted by their delay",
+            });
+        }
+        if let Some(OverflowTarget::Queue(target)) = config.overflow
+            && target == id
+        {
+            return Err(QueueError::InvalidConfig {
+                queue: id,
+                reason: "a queue cannot overflow to itself",
+            });
+        }
+        if config.ring_timeout.is_zero() {
+            return Err(QueueError::InvalidConfig {
+                queue: id,
+                reason: "the ring timeout must be positive",
+            });
+        }
+        let skill = config.skill;
+        let aht_s = config.expected_handle_time.as_secs_f64();
+        self.queues.insert(
+            id,
+            Queue {
+                config,
+                strategy,
+                agents: Default::default(),
+                calls: Default::default(),
+                waiting: 0,
+                members: 0,
+                ready_members: 0,
+                aht_s,
+            },
+        );
+        self.queues_by_skill.entry(skill).or_default().push(id);
+        let members: Vec<AgentId> = self
+            .agents_by_skill
+            .get(&skill)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
+        for agent in members {
+            self.join(agent, id);
+            self.refresh_agent(agent, now, false);
+            self.dispatch_agent(agent, now);
+        }
+        Ok(())
+    }
+
+    /// Makes `agent` a member of `queue` (bookkeeping only).
+    fn join(&mut self, agent: AgentId, queue: QueueId) {
+        let (Some(a), Some(q)) = (self.agents.get_mut(&agent), self.queues.get_mut(&queue)) else {
+            return;
+        };
+        let Some(level) = a.level_in(q.config.skill) else {
+            return;
+        };
+        if a.memberships.iter().any(|m| m.queue == queue) {
+            return;
+        }
+        q.members += 1;
+        if a.ready {
+            q.ready_members += 1;
+        }
+        a.memberships.push(Membership {
+            queue,
+            level,
+            channel: q.config.channel,
+            key: None,
+            calls: 0,
+        });
+    }
+
+    /// Waiting calls in `queue` (ringing and connected calls not counted).
+    pub fn queue_len(&self, queue: QueueId) -> Option<usize> {
+        self.queues.get(&queue).map(|q| q.waiting)
+    }
+
+    /// Available members of `queue`.
+    pub fn available_agents(&self, queue: QueueId) -> Option<usize> {
+        self.queues
+            .get(&queue)
+            .map(|q| q.agents.iter().map(BTreeSet::len).sum())
+    }
+
+    // ----- agents -------------------------------------------------------
+
+    /// Logs an agent in, not ready. It becomes a member of every queue whose
+    /// skill it has.
+    pub fn add_agent(
+        &mut self,
+        id: AgentId,
+        config: AgentConfig,
+        now: Timestamp,
+    ) -> Result<(), AgentError> {
+        if self.agents.contains_key(&id) {
+            return Err(AgentError::Duplicate { agent: id });
+        }
+        if self.agents.len() >= self.config.max_agents {
+            return Err(AgentError::TooMany {
+                limit: self.config.max_agents,
+            });
+        }
+        for (what, got, limit) in [
+            ("skills", config.skills.len(), MAX_SKILLS_PER_AGENT),
+            ("channels", config.capacity.len(), MAX_CHANNELS_PER_AGENT),
+            (
+                "attributes",
+                config.attributes.len(),
+                MAX_ATTRIBUTES_PER_AGENT,
+            ),
+        ] {
+            if got > limit {
+                return Err(AgentError::TooManyEntries {
+                    agent: id,
+                    what,
+                    got,
+                    limit,
+                });
+            }
+        }
+        let mut skills = config.skills.clone();
+        skills.sort_unstable_by_key(|(s, _)| *s);
+        if let Some(w) = skills
+            .windows(2)
+            .find(|w| matches!(w, [a, b] if a.0 == b.0))
+            && let Some((skill, _)) = w.first()
+        {
+            return Err(AgentError::DuplicateSkill {
+                agent: id,
+                skill: *skill,
+            });
+        }
+        let channels = config
+            .capacity
+            .iter()
+            .map(|(channel, capacity)| ChannelUse {
+                channel: *channel,
+                capacity: *capacity,
+                in_use: 0,
+            })
+            .collect();
+        self.agents.insert(
+            id,
+            Agent {
+                skills: skills.clone(),
+                order: config.order,
+                attributes: config.attributes,
+                wrap_up: config.wrap_up,
+                ready: false,
+                wrap_up_until: None,
+                last_seen: now,
+                ring_no_answers: 0,
+                channels,
+                idle_since: now,
+                last_call_end: None,
+                calls: 0,
+                talk_time: Duration::ZERO,
+                memberships: Vec::new(),
+                preferred: BTreeSet::new(),
+                offers: Vec::new(),
+                connected: Vec::new(),
+            },
+        );
+        for (skill, _) in &skills {
+            self.agents_by_skill.entry(*skill).or_default().insert(id);
+            let queues = self.queues_by_skill.get(skill).cloned().unwrap_or_default();
+            for queue in queues {
+                self.join(id, queue);
+            }
+        }
+        if let Some(ttl) = self.config.agent_ttl {
+            self.schedule(now + ttl, Timer::Expiry(id));
+        }
+        Ok(())
+    }
+
+    /// Logs an agent out. Its ringing offers are cancelled and their calls go
+    /// back to their queues; calls it is connected to are forgotten (they
+    /// were answered).
+    pub fn remove_agent(&mut self, id: AgentId, now: Timestamp) -> Result<(), AgentError> {
+        if !self.agents.contains_key(&id) {
+            return Err(AgentError::Unknown { agent: id });
+        }
+        self.drop_agent(id, now);
+        Ok(())
+    }
+
+    fn drop_agent(&mut self, id: AgentId, now: Timestamp) {
+        // Leave every available set first, so nothing is offered to it.
+        if self.agents.get(&id).is_some_and(|a| a.ready) {
+            self.set_ready_flag(id, false, now);
+        }
+        let Some(agent) = self.agents.remove(&id) else {
+            return;
+        };
+        for (skill, _) in &agent.skills {
+            if let Some(set) = self.agents_by_skill.get_mut(skill) {
+                set.remove(&id);
+            }
+        }
+        for call in &agent.connected {
+            self.calls.remove(call);
+        }
+        let mut requeue = Vec::new();
+        for reservation in &agent.offers {
+            if let Some(r) = self.reservations.remove(reservation) {
+                self.outputs.push_back(Output::OfferCancelled {
+                    reservation: *reservation,
+                    call: r.call,
+                    agent: id,
+                    reason: CancelReason::AgentGone,
+                });
+                if let Some(call) = self.calls.get_mut(&r.call)
+                    && let CallState::Offered(list) = &mut call.state
+                {
+                    list.retain(|x| x != reservation);
+                    if list.is_empty() {
+                        requeue.push(r.call);
+                    }
+                }
+            }
+        }
+        for (_, call) in &agent.preferred {
+            requeue.push(*call);
+        }
+        let mut touched = Vec::new();
+        for m in &agent.memberships {
+            if let Some(q) = self.queues.get_mut(&m.queue) {
+                q.members = q.members.saturating_sub(1);
+                touched.push(m.queue);
+            }
+        }
+        for call in requeue {
+            self.return_to_queue(call, now);
+        }
+        for queue in touched {
+            self.check_empty(queue, now);
+        }
+    }
+
+    /// Sets an agent ready or not ready. Ready agents take offers from
+    /// every queue they serve; an agent set ready also has its ring-no-answer
+    /// count cleared.
+    pub fn set_ready(
+        &mut self,
+        id: AgentId,
+        ready: bool,
+        now: Timestamp,
+    ) -> Result<(), AgentError> {
+        let agent = self
+            .agents
+            .get_mut(&id)
+            .ok_or(AgentError::Unknown { agent: id })?;
+        agent.last_seen = now;
+        if agent.ready == ready {
+            return Ok(());
+        }
+        if ready {
+            agent.ring_no_answers = 0;
+            agent.idle_since = now;
+        }
+        self.set_ready_flag(id, ready, now);
+        if ready {
+            self.dispatch_agent(id, now);
+        }
+        Ok(())
+    }
+
+    fn set_ready_flag(&mut self, id: AgentId, ready: bool, now: Timestamp) {
+        let Some(agent) = self.agents.get_mut(&id) else {
+            return;
+        };
+        agent.ready = ready;
+        let queues: Vec<QueueId> = agent.memberships.iter().map(|m| m.queue).collect();
+        for queue in &queues {
+            if let Some(q) = self.queues.get_mut(queue) {
+                if ready {
+                    q.ready_members += 1;
+                } else {
+                    q.ready_members = q.ready_members.saturating_sub(1);
+                }
+            }
+        }
+        self.refresh_agent(id, now, false);
+        if !ready {
+            for queue in queues {
+                self.check_empty(queue, now);
+            }
+        }
+    }
+
+    /// Records that the agent's state was refreshed (its desktop is alive).
+    pub fn heartbeat(&mut self, id: AgentId, now: Timestamp) -> Result<(), AgentError> {
+        let agent = self
+            .agents
+            .get_mut(&id)
+            .ok_or(AgentError::Unknown { agent: id })?;
+        agent.last_seen = now;
+        Ok(())
+    }
+
+    /// The agent's routing state, if logged in.
+    pub fn agent_status(&self, id: AgentId) -> Option<AgentStatus> {
+        let a = self.agents.get(&id)?;
+        let availability = if !a.ready {
+            Availability::NotReady
+        } else if a.wrap_up_until.is_some() {
+            Availability::WrapUp
+        } else if a.channels.iter().any(|c| c.in_use < c.capacity) {
+            Availability::Available
+        } else if a.offers.is_empty() {
+            Availability::Busy
+        } else {
+            Availability::Reserved
+        };
+        Some(AgentStatus {
+            availability,
+            offers: a.offers.len(),
+            connected: a.connected.len(),
+            ring_no_answers: a.ring_no_answers,
+            calls: a.calls,
+        })
+    }
+
+    /// Puts the agent into or out of each of its queues' available sets to
+    /// match its state; with `rekey`, recomputes its keys (its statistics
+    /// changed).
+    fn refresh_agent(&mut self, id: AgentId, _now: Timestamp, rekey: bool) {
+        let Some(agent) = self.agents.get(&id) else {
+            return;
+        };
+        let count = agent.memberships.len();
+        for i in 0..count {
+            let Some(agent) = self.agents.get(&id) else {
+                return;
+            };
+            let Some(m) = agent.memberships.get(i) else {
+                return;
+            };
+            let can = agent.can_take(m.channel);
+            let (queue_id, level, old, queue_calls) = (m.queue, m.level, m.key, m.calls);
+            let Some(queue) = self.queues.get_mut(&queue_id) else {
+                continue;
+            };
+            let set = match queue.agents.get_mut(level.index()) {
+                Some(set) => set,
+                None => continue,
+            };
+            let new_key = match (can, old) {
+                (false, None) => continue,
+                (true, Some(_)) if !rekey => continue,
+                (false, Some(key)) => {
+                    set.remove(&(key, id));
+                    None
+                }
+                (true, old) => {
+                    if let Some(key) = old {
+                        set.remove(&(key, id));
+                    }
+                    let random = splitmix(&mut self.rng);
+                    let view = AgentView {
+                        id,
+                        level,
+                        order: agent.order,
+                        idle_since: agent.idle_since,
+                        last_call_end: agent.last_call_end,
+                        calls: agent.calls,
+                        queue_calls,
+                        talk_time: agent.talk_time,
+                        attributes: &agent.attributes,
+                        random,
+                    };
+                    let key = queue.strategy.key(&view);
+                    if let Some(set) = queue.agents.get_mut(level.index()) {
+                        set.insert((key, id));
+                    }
+                    Some(key)
+                }
+            };
+            if let Some(agent) = self.agents.get_mut(&id)
+                && let Some(m) = agent.memberships.get_mut(i)
+            {
+                m.key = new_key;
+            }
+        }
+    }
+
+    // ----- calls --------------------------------------------------------
+
+    /// Puts a call in a queue. It is offered at once if an eligible agent is
+    /// available.
+    pub fn enqueue(
+        &mut self,
+        call: CallId,
+        queue: QueueId,
+        request: CallRequest,
+        now: Timestamp,
+    ) -> Result<(), EnqueueError> {
+        if self.calls.contains_key(&call) {
+            return Err(EnqueueError::DuplicateCall { call });
+        }
+        if self.calls.len() >= self.config.max_calls {
+            return Err(EnqueueError::TooManyCalls {
+                limit: self.config.max_calls,
+            });
+        }
+        if request.skills.len() > MAX_CALL_SKILLS {
+            return Err(EnqueueError::TooManySkills {
+                call,
+                got: request.skills.len(),
+                limit: MAX_CALL_SKILLS,
+            });
+        }
+        self.check_admission(queue, now)?;
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let Some(q) = self.queues.get(&queue) else {
+            return Err(EnqueueError::UnknownQueue { queue });
+        };
+        let key = call_key(q.config.ordering, request.priority, now, seq);
+        self.calls.insert(
+            call,
+            Call {
+                queue,
+                key,
+                arrived: now,
+                entered: now,
+                priority: request.priority,
+                level: request.min_level,
+                skills: request.skills,
+                preferred: request.preferred,
+                ring: 0,
+                visit: 0,
+                callback: false,
+                state: CallState::Waiting,
+            },
+        );
+        self.start_visit(call, now);
+        Ok(())
+    }
+
+    fn check_admission(&self, queue: QueueId, now: Timestamp) -> Result<(), EnqueueError> {
+        let q = self
+            .queues
+            .get(&queue)
+            .ok_or(EnqueueError::UnknownQueue { queue })?;
+        if let Some(max_length) = q.config.max_length
+            && q.waiting >= max_length
+        {
+            return Err(EnqueueError::QueueFull { queue, max_length });
+        }
+        if q.is_empty_under(q.config.join_empty) {
+            return Err(EnqueueError::Empty { queue });
+        }
+        if let Some(calendar) = &q.config.calendar
+            && !calendar.is_open(now)
+        {
+            return Err(EnqueueError::Closed { queue });
+        }
+        Ok(())
+    }
+
+    /// Schedules a call's timers in its (new) queue and places it: with its
+    /// preferred agent if that agent serves the queue, else in the queue.
+    fn start_visit(&mut self, id: CallId, now: Timestamp) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        let Some(q) = self.queues.get(&call.queue) else {
+            return;
+        };
+        let visit = call.visit;
+        let mut timers = Vec::new();
+        if let Some(max_wait) = q.config.max_wait {
+            timers.push((now + max_wait, Timer::MaxWait(id, visit)));
+        }
+        if let Some(ring) = q.config.bullseye.first() {
+            timers.push((now + ring.after, Timer::Bullseye(id, visit)));
+        }
+        if let Some(every) = q.config.announce_every {
+            timers.push((now + every, Timer::Announce(id, visit)));
+        }
+        let announce = q.config.announce_every.is_some();
+        let (queue_id, key) = (call.queue, call.key);
+        let preferred = call.preferred.filter(|p| {
+            self.agents
+                .get(&p.agent)
+                .is_some_and(|a| a.memberships.iter().any(|m| m.queue == queue_id))
+        });
+        for (at, timer) in timers {
+            self.schedule(at, timer);
+        }
+        if let Some(p) = preferred {
+            if let Some(call) = self.calls.get_mut(&id) {
+                call.state = CallState::Preferred(p.agent);
+            }
+            if let Some(agent) = self.agents.get_mut(&p.agent) {
+                agent.preferred.insert((key, id));
+            }
+            self.schedule(now + p.timeout, Timer::Preferred(id, visit));
+            self.dispatch_agent(p.agent, now);
+        } else {
+            self.insert_waiting(id, now);
+            self.dispatch_call(id, now);
+        }
+        if announce
+            && let Some(call) = self.calls.get(&id)
+            && !matches!(
+                call.state,
+                CallState::Offered(_) | CallState::Connected { .. }
+            )
+        {
+            self.announce(id);
+        }
+    }
+
+    /// Puts a call into its queue's waiting set, unless the queue is empty
+    /// under its leave policy, in which case the call leaves.
+    fn insert_waiting(&mut self, id: CallId, now: Timestamp) {
+        let _ = now;
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        call.state = CallState::Waiting;
+        let (queue_id, key, level) = (call.queue, call.key, call.level);
+        let Some(q) = self.queues.get_mut(&queue_id) else {
+            return;
+        };
+        if q.is_empty_under(q.config.leave_empty) {
+            self.calls.remove(&id);
+            self.outputs.push_back(Output::LeftEmpty {
+                call: id,
+                queue: queue_id,
+            });
+            return;
+        }
+        if let Some(set) = q.calls.get_mut(level.index())
+            && set.insert((key, id))
+        {
+            q.waiting += 1;
+        }
+    }
+
+    /// Takes a waiting call out of its queue's waiting set or its preferred
+    /// agent's hold.
+    fn remove_waiting(&mut self, id: CallId) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        match call.state {
+            CallState::Waiting => {
+                if let Some(q) = self.queues.get_mut(&call.queue)
+                    && let Some(set) = q.calls.get_mut(call.level.index())
+                    && set.remove(&(call.key, id))
+                {
+                    q.waiting -= 1;
+                }
+            }
+            CallState::Preferred(agent) => {
+                if let Some(a) = self.agents.get_mut(&agent) {
+                    a.preferred.remove(&(call.key, id));
+                }
+            }
+            CallState::Offered(_) | CallState::Connected { .. } => {}
+        }
+    }
+
+    /// A call whose offers all ended goes back to waiting with its key, and
+    /// is offered again if it can be.
+    fn return_to_queue(&mut self, id: CallId, now: Timestamp) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        if !matches!(&call.state, CallState::Offered(list) if list.is_empty())
+            && !matches!(call.state, CallState::Preferred(_))
+        {
+            return;
+        }
+        self.remove_waiting(id);
+        self.insert_waiting(id, now);
+        // A maximum wait that passed while ringing applies now.
+        if let Some(call) = self.calls.get(&id)
+            && let Some(q) = self.queues.get(&call.queue)
+            && let Some(max_wait) = q.config.max_wait
+            && !call.callback
+            && now >= call.entered + max_wait
+        {
+            self.expire_wait(id, now);
+            return;
+        }
+        self.dispatch_call(id, now);
+    }
+
+    /// The call has a caller who hung up. Ringing offers are cancelled.
+    pub fn abandon(&mut self, id: CallId, now: Timestamp) -> Result<Duration, CallError> {
+        let call = self.calls.get(&id).ok_or(CallError::Unknown { call: id })?;
+        if matches!(call.state, CallState::Connected { .. }) {
+            return Err(CallError::Connected { call: id });
+        }
+        let waited = now.saturating_duration_since(call.arrived);
+        self.remove_waiting(id);
+        let Some(call) = self.calls.remove(&id) else {
+            return Ok(waited);
+        };
+        if let CallState::Offered(list) = call.state {
+            for reservation in list {
+                self.release_reservation(reservation, CancelReason::CallerAbandoned, now);
+            }
+        }
+        Ok(waited)
+    }
+
+    /// Cancels a reservation whose call is gone or answered elsewhere, and
+    /// frees the agent.
+    fn release_reservation(&mut self, id: ReservationId, reason: CancelReason, now: Timestamp) {
+        let Some(r) = self.reservations.remove(&id) else {
+            return;
+        };
+        self.outputs.push_back(Output::OfferCancelled {
+            reservation: id,
+            call: r.call,
+            agent: r.agent,
+            reason,
+        });
+        self.free_agent_capacity(r.agent, id, r.channel, now);
+        self.dispatch_agent(r.agent, now);
+    }
+
+    fn free_agent_capacity(
+        &mut self,
+        agent: AgentId,
+        reservation: ReservationId,
+        channel: Channel,
+        now: Timestamp,
+    ) {
+        if let Some(a) = self.agents.get_mut(&agent) {
+            a.offers.retain(|x| *x != reservation);
+            if let Some(c) = a.channel_mut(channel) {
+                c.in_use = c.in_use.saturating_sub(1);
+            }
+        }
+        self.refresh_agent(agent, now, false);
+    }
+
+    /// The caller asked to be called back: the call keeps its place, no
+    /// longer times out, and its offer will say `callback`.
+    pub fn request_callback(&mut self, id: CallId) -> Result<(), CallError> {
+        let call = self
+            .calls
+            .get_mut(&id)
+            .ok_or(CallError::Unknown { call: id })?;
+        if matches!(call.state, CallState::Connected { .. }) {
+            return Err(CallError::Connected { call: id });
+        }
+        call.callback = true;
+        Ok(())
+    }
+
+    /// An agent accepted an offer: the call is connected to it, and every
+    /// other offer of the call is cancelled.
+    pub fn accept(
+        &mut self,
+        reservation: ReservationId,
+        now: Timestamp,
+    ) -> Result<Answered, ReservationError> {
+        let r = self
+            .reservations
+            .remove(&reservation)
+            .ok_or(ReservationError::Unknown { reservation })?;
+        let Some(call) = self.calls.get_mut(&r.call) else {
+            // Unreachable by construction: reservations die with their call.
+            self.free_agent_capacity(r.agent, reservation, r.channel, now);
+            return Err(ReservationError::Unknown { reservation });
+        };
+        let others = match std::mem::replace(
+            &mut call.state,
+            CallState::Connected {
+                agent: r.agent,
+                since: now,
+            },
+        ) {
+            CallState::Offered(list) => list,
+            _ => Vec::new(),
+        };
+        let answered = Answered {
+            call: r.call,
+            agent: r.agent,
+            queue: r.queue,
+            waited: now.saturating_duration_since(call.arrived),
+        };
+        if let Some(a) = self.agents.get_mut(&r.agent) {
+            a.offers.retain(|x| *x != reservation);
+            a.connected.push(r.call);
+            a.calls += 1;
+            a.ring_no_answers = 0;
+            if let Some(m) = a.memberships.iter_mut().find(|m| m.queue == r.queue) {
+                m.calls += 1;
+            }
+        }
+        for other in others {
+            if other != reservation {
+                self.release_reservation(other, CancelReason::AnsweredElsewhere, now);
+            }
+        }
+        self.refresh_agent(r.agent, now, true);
+        self.dispatch_agent(r.agent, now);
+        Ok(answered)
+    }
+
+    /// An agent declined an offer. The call goes back to its place in the
+    /// queue (if no other offer rings) and is offered elsewhere first.
+    pub fn reject(
+        &mut self,
+        reservation: ReservationId,
+        now: Timestamp,
+    ) -> Result<(), ReservationError> {
+        if !self.reservations.contains_key(&reservation) {
+            return Err(ReservationError::Unknown { reservation });
+        }
+        self.end_offer(reservation, false, now);
+        Ok(())
+    }
+
+    /// Ends an offer by rejection or timeout.
+    fn end_offer(&mut self, reservation: ReservationId, timed_out: bool, now: Timestamp) {
+        let Some(r) = self.reservations.remove(&reservation) else {
+            return;
+        };
+        if timed_out {
+            self.outputs.push_back(Output::OfferTimedOut {
+                reservation,
+                call: r.call,
+                agent: r.agent,
+            });
+            let limit = self.config.max_ring_no_answer;
+            let mut pause = false;
+            if let Some(a) = self.agents.get_mut(&r.agent) {
+                a.ring_no_answers += 1;
+                pause = a.ready && limit.is_some_and(|n| a.ring_no_answers >= n);
+            }
+            if pause {
+                self.set_ready_flag(r.agent, false, now);
+                self.outputs.push_back(Output::AgentNotReady {
+                    agent: r.agent,
+                    reason: NotReadyReason::RingNoAnswer,
+                });
+            }
+        }
+        let mut back = false;
+        if let Some(call) = self.calls.get_mut(&r.call)
+            && let CallState::Offered(list) = &mut call.state
+        {
+            list.retain(|x| *x != reservation);
+            back = list.is_empty();
+        }
+        // Offer the call elsewhere while this agent still holds the capacity,
+        // so a declined call does not bounce straight back to the same agent.
+        if back {
+            self.return_to_queue(r.call, now);
+        }
+        self.free_agent_capacity(r.agent, reservation, r.channel, now);
+        self.dispatch_agent(r.agent, now);
+    }
+
+    /// The agent finished a connected call. Wrap-up starts (the agent's own
+    /// or the queue's), in every queue the agent serves.
+    pub fn complete(&mut self, id: CallId, now: Timestamp) -> Result<(), CallError> {
+        let call = self.calls.get(&id).ok_or(CallError::Unknown { call: id })?;
+        let CallState::Connected { agent, since } = call.state else {
+            return Err(CallError::NotConnected { call: id });
+        };
+        let queue_id = call.queue;
+        self.calls.remove(&id);
+        let handle = now.saturating_duration_since(since);
+        let (channel, queue_wrap) = match self.queues.get_mut(&queue_id) {
+            Some(q) => {
+                // Moving average over about 100 calls.
+                q.aht_s += (handle.as_secs_f64() - q.aht_s) / 100.0;
+                (q.config.channel, q.config.wrap_up)
+            }
+            None => (Channel::VOICE, Duration::ZERO),
+        };
+        let Some(a) = self.agents.get_mut(&agent) else {
+            return Ok(());
+        };
+        a.connected.retain(|c| *c != id);
+        if let Some(c) = a.channel_mut(channel) {
+            c.in_use = c.in_use.saturating_sub(1);
+        }
+        a.talk_time += handle;
+        a.last_call_end = Some(now);
+        let wrap = a.wrap_up.unwrap_or(queue_wrap);
+        if wrap.is_zero() {
+            if a.wrap_up_until.is_none() {
+                a.idle_since = now;
+            }
+        } else {
+            let until = now + wrap;
+            a.wrap_up_until = Some(a.wrap_up_until.map_or(until, |t| t.max(until)));
+            self.schedule(until, Timer::WrapUp(agent));
+        }
+        self.refresh_agent(agent, now, true);
+        self.dispatch_agent(agent, now);
+        Ok(())
+    }
+
+    /// Where a call stands.
+    pub fn call_status(&self, id: CallId) -> Option<CallStatus> {
+        let call = self.calls.get(&id)?;
+        Some(match &call.state {
+            CallState::Waiting | CallState::Preferred(_) => {
+                CallStatus::Waiting { queue: call.queue }
+            }
+            CallState::Offered(list) => CallStatus::Offered {
+                queue: call.queue,
+                agents: list.len(),
+            },
+            CallState::Connected { agent, .. } => CallStatus::Connected { agent: *agent },
+        })
+    }
+
+    /// Number of calls in the router (waiting, ringing, connected).
+    pub fn call_count(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// Number of pending reservations.
+    pub fn reservation_count(&self) -> usize {
+        self.reservations.len()
+    }
+
+    /// The 1-based position of a waiting call in its queue. Costs one step
+    /// per call ahead; meant for announcements, not per-decision use.
+    pub fn position(&self, id: CallId) -> Option<usize> {
+        let call = self.calls.get(&id)?;
+        let q = self.queues.get(&call.queue)?;
+        let ahead: usize = q
+            .calls
+            .iter()
+            .map(|set| set.range(..(call.key, id)).count())
+            .sum();
+        Some(ahead + 1)
+    }
+
+    /// Expected wait of a waiting call: its position times the queue's
+    /// average handle time, shared among its ready members.
+    pub fn expected_wait(&self, id: CallId) -> Option<Duration> {
+        let position = self.position(id)?;
+        let call = self.calls.get(&id)?;
+        let q = self.queues.get(&call.queue)?;
+        #[allow(clippy::cast_precision_loss)]
+        let seconds = position as f64 * q.aht_s / f64::from(q.ready_members.max(1));
+        Some(Duration::from_secs_f64(seconds.clamp(0.0, 1e9)))
+    }
+
+    fn announce(&mut self, id: CallId) {
+        if let (Some(position), Some(expected_wait), Some(call)) = (
+            self.position(id),
+            self.expected_wait(id),
+            self.calls.get(&id),
+        ) {
+            self.outputs.push_back(Output::Position {
+                call: id,
+                queue: call.queue,
+                position,
+                expected_wait,
+            });
+        }
+    }
+
+    // ----- decisions ----------------------------------------------------
+
+    /// The best available agent of `queue` for `call`, skipping `exclude`.
+    fn find_agent(&self, call: &Call, exclude: &[AgentId]) -> Option<(SortKey, AgentId)> {
+        let q = self.queues.get(&call.queue)?;
+        let resume = q.strategy.resume_after();
+        let ok = |a: AgentId| {
+            !exclude.contains(&a)
+                && (call.skills.is_empty()
+                    || self
+                        .agents
+                        .get(&a)
+                        .is_some_and(|agent| agent.meets(&call.skills)))
+        };
+        let levels = q.agents.get(call.level.index()..).unwrap_or(&[]);
+        if q.strategy.prefer_higher_level() {
+            return levels
+                .iter()
+                .rev()
+                .find_map(|set| first_agent(set, resume, ok))
+                .map(|(_, k, a)| (k, a));
+        }
+        levels
+            .iter()
+            .filter_map(|set| first_agent(set, resume, ok))
+            .min()
+            .map(|(_, k, a)| (k, a))
+    }
+
+    /// The best waiting call of `queue` for an agent at `level` with `agent`'s skills.
+    fn head_call(&self, q: &Queue, level: Level, agent: &Agent) -> Option<(CallKey, CallId)> {
+        let sets = q.calls.get(..=level.index()).unwrap_or(&[]);
+        sets.iter()
+            .filter_map(|set| {
+                set.iter()
+                    .find(|(_, c)| {
+                        self.calls
+                            .get(c)
+                            .is_some_and(|call| call.skills.is_empty() || agent.meets(&call.skills))
+                    })
+                    .copied()
+            })
+            .min()
+    }
+
+    /// Offers calls to an agent while it has capacity and calls wait for it.
+    fn dispatch_agent(&mut self, id: AgentId, now: Timestamp) {
+        while let Some(call) = self.find_call(id, now) {
+            if !self.offer(call, id, now) {
+                break;
+            }
+        }
+    }
+
+    /// The call an available agent should take next, by the cross-queue
+    /// policy; calls held for it as preferred agent come first.
+    fn find_call(&self, id: AgentId, now: Timestamp) -> Option<CallId> {
+        let agent = self.agents.get(&id)?;
+        if !agent.ready || agent.wrap_up_until.is_some() {
+            return None;
+        }
+        for (_, call) in &agent.preferred {
+            if let Some(c) = self.calls.get(call)
+                && agent
+                    .memberships
+                    .iter()
+                    .any(|m| m.queue == c.queue && m.key.is_some())
+            {
+                return Some(*call);
+            }
+        }
+        let policy = self.config.cross_queue;
+        let now_key = key_micros(now);
+        let bound = policy.starvation_bound.map(duration_key);
+        // (starving, score, key, call): the smallest tuple wins.
+        let mut best: Option<(bool, i128, CallKey, CallId)> = None;
+        for m in &agent.memberships {
+            if m.key.is_none() {
+                continue;
+            }
+            let Some(q) = self.queues.get(&m.queue) else {
+                continue;
+            };
+            if q.waiting == 0 {
+                continue;
+            }
+            let Some((key, call)) = self.head_call(q, m.level, agent) else {
+                continue;
+            };
+            let arrived = self
+                .calls
+                .get(&call)
+                .map_or(now_key, |c| key_micros(c.arrived));
+            let starving = bound.is_some_and(|b| now_key.saturating_sub(arrived) >= b);
+            let score: i128 = if starving {
+                i128::from(arrived)
+            } else {
+                match policy.order {
+                    CrossQueueOrder::LongestWait => 0,
+                    CrossQueueOrder::QueuePriority => -i128::from(q.config.priority),
+                    CrossQueueOrder::Weighted => {
+                        -(i128::from(now_key.saturating_sub(key.time))
+                            * i128::from(q.config.weight))
+                    }
+                }
+            };
+            let candidate = (!starving, score, key, call);
+            if best.is_none_or(|b| candidate < b) {
+                best = Some(candidate);
+            }
+        }
+        best.map(|(_, _, _, call)| call)
+    }
+
+    /// Offers a waiting call to the best agents its queue's strategy names.
+    fn dispatch_call(&mut self, id: CallId, now: Timestamp) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        if !matches!(call.state, CallState::Waiting) {
+            return;
+        }
+        let Some(q) = self.queues.get(&call.queue) else {
+            return;
+        };
+        let fan_out = match q.strategy.offer_mode() {
+            OfferMode::All => MAX_RING_ALL,
+            _ => 1,
+        };
+        let mut rung: Vec<AgentId> = Vec::new();
+        while rung.len() < fan_out {
+            let Some(call) = self.calls.get(&id) else {
+                return;
+            };
+            let Some((_, agent)) = self.find_agent(call, &rung) else {
+                break;
+            };
+            if !self.offer(id, agent, now) {
+                break;
+            }
+            rung.push(agent);
+        }
+    }
+
+    /// Reserves `agent` for `call` and emits the offer. Returns false if the
+    /// pair is not valid (which the callers' selection rules out).
+    fn offer(&mut self, id: CallId, agent_id: AgentId, now: Timestamp) -> bool {
+        let Some(call) = self.calls.get(&id) else {
+            return false;
+        };
+        let queue_id = call.queue;
+        let Some(q) = self.queues.get(&queue_id) else {
+            return false;
+        };
+        let (channel, expires, mode) = (
+            q.config.channel,
+            now + q.config.ring_timeout,
+            q.strategy.offer_mode(),
+        );
+        let Some(agent) = self.agents.get(&agent_id) else {
+            return false;
+        };
+        let Some(key) = agent
+            .memberships
+            .iter()
+            .find(|m| m.queue == queue_id)
+            .and_then(|m| m.key)
+        else {
+            return false;
+        };
+        if !agent.can_take(channel) {
+            return false;
+        }
+        let first_offer = !matches!(call.state, CallState::Offered(_));
+        let (visit, callback) = (call.visit, call.callback);
+        self.remove_waiting(id);
+        let reservation = ReservationId(self.next_reservation);
+        self.next_reservation += 1;
+        if let Some(call) = self.calls.get_mut(&id) {
+            match &mut call.state {
+                CallState::Offered(list) => list.push(reservation),
+                state => *state = CallState::Offered(vec![reservation]),
+            }
+        }
+        if let Some(a) = self.agents.get_mut(&agent_id) {
+            a.offers.push(reservation);
+            if let Some(c) = a.channel_mut(channel) {
+                c.in_use += 1;
+            }
+        }
+        self.reservations.insert(
+            reservation,
+            Reservation {
+                call: id,
+                agent: agent_id,
+                queue: queue_id,
+                channel,
+                expires,
+            },
+        );
+        if let Some(q) = self.queues.get_mut(&queue_id) {
+            q.strategy.offered(agent_id, key);
+        }
+        self.refresh_agent(agent_id, now, false);
+        self.schedule(expires, Timer::Reservation(reservation));
+        if first_offer && let OfferMode::Progressive { step } = mode {
+            self.schedule(now + step, Timer::Progressive(id, visit));
+        }
+        self.outputs.push_back(Output::Offer(Offer {
+            reservation,
+            call: id,
+            agent: agent_id,
+            queue: queue_id,
+            expires,
+            callback,
+        }));
+        true
+    }
+
+    // ----- timers -------------------------------------------------------
+
+    /// Processes every deadline at or before `now`.
+    pub fn handle_timeout(&mut self, now: Timestamp) {
+        while let Some(Reverse((at, timer))) = self.timers.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            self.fire(timer, now);
+        }
+    }
+
+    fn call_visit(&self, id: CallId, visit: u32) -> Option<&Call> {
+        self.calls.get(&id).filter(|c| c.visit == visit)
+    }
+
+    fn fire(&mut self, timer: Timer, now: Timestamp) {
+        match timer {
+            Timer::Reservation(r) => {
+                if self.reservations.get(&r).is_some_and(|r| r.expires <= now) {
+                    self.end_offer(r, true, now);
+                }
+            }
+            Timer::MaxWait(id, visit) => {
+                let Some(call) = self.call_visit(id, visit) else {
+                    return;
+                };
+                match &call.state {
+                    CallState::Waiting | CallState::Preferred(_) if !call.callback => {
+                        self.expire_wait(id, now);
+                    }
+                    // Ringing: handled when the offers end (return_to_queue).
+                    _ => {}
+                }
+            }
+            Timer::Preferred(id, visit) => {
+                if let Some(call) = self.call_visit(id, visit)
+                    && matches!(call.state, CallState::Preferred(_))
+                {
+                    self.return_to_queue(id, now);
+                }
+            }
+            Timer::Bullseye(id, visit) => self.open_ring(id, visit, now),
+            Timer::Announce(id, visit) => {
+                if let Some(call) = self.call_visit(id, visit)
+                    && matches!(call.state, CallState::Waiting | CallState::Preferred(_))
+                    && let Some(every) = self
+                        .queues
+                        .get(&call.queue)
+                        .and_then(|q| q.config.announce_every)
+                {
+                    self.announce(id);
+                    self.schedule(now + every, Timer::Announce(id, visit));
+                }
+            }
+            Timer::Progressive(id, visit) => {
+                let Some(call) = self.call_visit(id, visit) else {
+                    return;
+                };
+                let CallState::Offered(list) = &call.state else {
+                    return;
+                };
+                if list.len() >= MAX_RING_ALL {
+                    return;
+                }
+                let rung: Vec<AgentId> = list
+                    .iter()
+                    .filter_map(|r| self.reservations.get(r).map(|r| r.agent))
+                    .collect();
+                let step = match self
+                    .queues
+                    .get(&call.queue)
+                    .map(|q| q.strategy.offer_mode())
+                {
+                    Some(OfferMode::Progressive { step }) => step,
+                    _ => return,
+                };
+                if let Some((_, agent)) = self.find_agent(call, &rung) {
+                    self.offer(id, agent, now);
+                }
+                self.schedule(now + step, Timer::Progressive(id, visit));
+            }
+            Timer::WrapUp(id) => {
+                if let Some(a) = self.agents.get_mut(&id)
+                    && a.wrap_up_until.is_some_and(|t| t <= now)
+                {
+                    a.wrap_up_until = None;
+                    a.idle_since = now;
+                    self.refresh_agent(id, now, true);
+                    self.dispatch_agent(id, now);
+                }
+            }
+            Timer::Expiry(id) => {
+                let (Some(ttl), Some(a)) = (self.config.agent_ttl, self.agents.get(&id)) else {
+                    return;
+                };
+                let deadline = a.last_seen + ttl;
+                if deadline <= now {
+                    self.drop_agent(id, now);
+                    self.outputs.push_back(Output::AgentExpired { agent: id });
+                } else {
+                    self.schedule(deadline, Timer::Expiry(id));
+                }
+            }
+        }
+    }
+
+    /// Opens the next bullseye ring of a call: lower its minimum level.
+    fn open_ring(&mut self, id: CallId, visit: u32, now: Timestamp) {
+        let Some(call) = self.call_visit(id, visit) else {
+            return;
+        };
+        let Some(q) = self.queues.get(&call.queue) else {
+            return;
+        };
+        let Some(ring) = q.config.bullseye.get(call.ring).copied() else {
+            return;
+        };
+        let next = q
+            .config
+            .bullseye
+            .get(call.ring + 1)
+            .map(|r| call.entered + r.after);
+        let waiting = matches!(call.state, CallState::Waiting);
+        if waiting {
+            self.remove_waiting(id);
+        }
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.ring += 1;
+            call.level = call.level.min(ring.min_level);
+            if ring.drop_extra_skills {
+                call.skills.clear();
+            }
+        }
+        if waiting {
+            self.insert_waiting(id, now);
+            self.dispatch_call(id, now);
+        }
+        if let Some(at) = next {
+            self.schedule(at, Timer::Bullseye(id, visit));
+        }
+    }
+
+    /// A call waited its queue's maximum: overflow it or time it out.
+    fn expire_wait(&mut self, id: CallId, now: Timestamp) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        let from = call.queue;
+        let (seq, priority, arrived) = (call.key.seq, call.priority, call.arrived);
+        let target = self.queues.get(&from).and_then(|q| q.config.overflow);
+        self.remove_waiting(id);
+        match target {
+            Some(OverflowTarget::Queue(to)) if self.check_admission(to, now).is_ok() => {
+                let ordering = self.queues.get(&to).map(|q| q.config.ordering);
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.queue = to;
+                    call.visit = call.visit.wrapping_add(1);
+                    call.entered = now;
+                    call.ring = 0;
+                    call.state = CallState::Waiting;
+                    if let Some(ordering) = ordering {
+                        // The original arrival time keeps the caller's seniority.
+                        call.key = call_key(ordering, priority, arrived, seq);
+                    }
+                }
+                self.outputs.push_back(Output::Overflow {
+                    call: id,
+                    from,
+                    to: OverflowTarget::Queue(to),
+                });
+                self.start_visit(id, now);
+            }
+            Some(OverflowTarget::External(x)) => {
+                self.calls.remove(&id);
+                self.outputs.push_back(Output::Overflow {
+                    call: id,
+                    from,
+                    to: OverflowTarget::External(x),
+                });
+            }
+            _ => {
+                self.calls.remove(&id);
+                self.outputs.push_back(Output::TimedOut {
+                    call: id,
+                    queue: from,
+                });
+            }
+        }
+    }
+
+    /// Removes the waiting calls of a queue that became empty under its
+    /// leave policy.
+    fn check_empty(&mut self, queue: QueueId, now: Timestamp) {
+        let _ = now;
+        let Some(q) = self.queues.get_mut(&queue) else {
+            return;
+        };
+        if q.waiting == 0 || !q.is_empty_under(q.config.leave_empty) {
+            return;
+        }
+        let mut leaving: Vec<(CallKey, CallId)> = Vec::with_capacity(q.waiting);
+        for set in &mut q.calls {
+            leaving.extend(std::mem::take(set));
+        }
+        q.waiting = 0;
+        leaving.sort_unstable();
+        for (_, call) in leaving {
+            self.calls.remove(&call);
+            self.outputs.push_back(Output::LeftEmpty { call, queue });
+        }
+    }
+}

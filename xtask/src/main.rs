@@ -215,6 +215,98 @@ fn ci() -> Result {
     Ok(())
 }
 
+/// The shared test-data directory, as `call-testdata` finds it.
+fn testdata_dir() -> PathBuf {
+    match env::var_os("CALL_SDK_TESTDATA") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => root().join("../shared/testdata"),
+    }
+}
+
+/// Seeds the corpora of the packet-parsing fuzz targets (names starting with
+/// `rtp_` or `rtcp_`) with the UDP payloads of the shared captures. The
+/// captures stay outside the repository; the corpus directory is ignored by git.
+fn seed_media_corpora(targets: &[String]) -> Result<usize> {
+    let media: Vec<&String> = targets
+        .iter()
+        .filter(|t| t.starts_with("rtp_") || t.starts_with("rtcp_"))
+        .collect();
+    if media.is_empty() {
+        return Ok(0);
+    }
+    let pcap_dir = testdata_dir().join("pcap");
+    let mut captures = Vec::new();
+    let mut stack = vec![pcap_dir.clone()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| {
+            format!(
+                "fuzz seeds: cannot read {} ({e}); set CALL_SDK_TESTDATA",
+                dir.display()
+            )
+        })?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "pcap") {
+                captures.push(path);
+            }
+        }
+    }
+    if captures.is_empty() {
+        return Err(format!(
+            "fuzz seeds: no .pcap files under {}",
+            pcap_dir.display()
+        ));
+    }
+    captures.sort();
+    let mut written = 0;
+    for capture in &captures {
+        let bytes =
+            std::fs::read(capture).map_err(|e| format!("reading {}: {e}", capture.display()))?;
+        let parsed = pcap_parser::PcapCapture::from_file(&bytes).map_err(|e| {
+            format!(
+                "fuzz seeds: {} is not a classic pcap file: {e:?}",
+                capture.display()
+            )
+        })?;
+        let stem = capture
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        // A handful of packets per capture is plenty of variety for a seed.
+        let payloads = parsed
+            .blocks
+            .iter()
+            .filter_map(|b| udp_payload_over_ethernet(b.data))
+            .take(8);
+        for (i, payload) in payloads.enumerate() {
+            for target in &media {
+                let dir = root().join("fuzz/corpus").join(target);
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| format!("creating {}: {e}", dir.display()))?;
+                let file = dir.join(format!("seed-{stem}-{i}"));
+                std::fs::write(&file, payload)
+                    .map_err(|e| format!("writing {}: {e}", file.display()))?;
+                written += 1;
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// The UDP payload of an Ethernet II / IPv4 / UDP frame, or `None` for
+/// anything else (enough for seeding; the real decoder is in `rtp_analyze`).
+fn udp_payload_over_ethernet(frame: &[u8]) -> Option<&[u8]> {
+    let ip = frame
+        .get(14..)
+        .filter(|_| frame.get(12..14) == Some(&[0x08, 0x00]))?;
+    let header_len = usize::from(ip.first()? & 0x0f) * 4;
+    if *ip.get(9)? != 17 {
+        return None;
+    }
+    ip.get(header_len + 8..)
+}
+
 /// The fuzz targets declared in `fuzz/Cargo.toml` (`[[bin]]` names).
 fn fuzz_targets() -> Result<Vec<String>> {
     let manifest = root().join("fuzz/Cargo.toml");
@@ -260,6 +352,8 @@ fn fuzz_smoke(seconds: u64) -> Result {
             .current_dir(&fuzz_dir)
             .args(["+nightly", "fuzz", "build"]),
     )?;
+    let seeded = seed_media_corpora(&targets)?;
+    eprintln!("xtask: seeded {seeded} corpus files from the shared captures");
     let started = Instant::now();
     for target in &targets {
         let corpus = fuzz_dir.join("corpus").join(target);

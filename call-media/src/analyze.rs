@@ -159,9 +159,10 @@ pub struct StreamKey {
 /// Per packet, with arrival times in milliseconds:
 ///
 /// - A packet is *in time sequence* when its extended RTP timestamp is not
-///   older than that of the last in-sequence packet; only those move the
-///   reference (arrival time and timestamp) that the next packet is
-///   measured against.
+///   older than the stream's first one; only those are measured, and each
+///   becomes the reference (arrival time and timestamp) for the next. A
+///   reordered packet is therefore measured against its successor, and its
+///   successor against it, which is how Wireshark scores reordering.
 /// - delta = arrival - reference arrival.
 /// - With a known clock rate (static payload types; RFC 4733 events and
 ///   unknown dynamic types have none): expected = reference arrival +
@@ -177,6 +178,7 @@ pub struct StreamTiming {
     started: bool,
     reference_ms: f64,
     reference_ts: u64,
+    first_ts: u64,
     ts: TimestampUnwrapper,
     last_pt: u8,
     total: u64,
@@ -212,17 +214,18 @@ impl StreamTiming {
             self.started = true;
             self.reference_ms = arrival;
             self.reference_ts = ts;
+            self.first_ts = ts;
             self.last_pt = payload_type;
             self.total = 1;
             return;
         }
-        let in_time = ts >= self.reference_ts;
+        let in_time = ts >= self.first_ts;
         let comfort_noise = matches!(payload_type, PT_CN | PT_CN_OLD);
         let after_comfort_noise = matches!(self.last_pt, PT_CN | PT_CN_OLD);
         self.last_pt = payload_type;
         let delta = arrival - self.reference_ms;
         let mut current_jitter = 0.0;
-        if clock_rate != 0 {
+        if in_time && clock_rate != 0 {
             let nominal_ms =
                 (ts as f64 - self.reference_ts as f64) / (f64::from(clock_rate) / 1000.0);
             let diff = (arrival - (self.reference_ms + nominal_ms)).abs();

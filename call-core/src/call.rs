@@ -1124,7 +1124,9 @@ impl Call {
         if is_agent && !self.agent_answered_at.is_some() {
             self.agent_answered_at = OptTime::some(at);
         }
-        if id != CUSTOMER && self.connected_legs().count() >= 3 {
+        // A consultation leg answering is not a conference: the held party
+        // hears nothing of it.
+        if id != CUSTOMER && self.consultation.is_none() && self.connected_legs().count() >= 3 {
             self.conferenced = true;
             let parties = u8::try_from(self.connected_legs().count()).unwrap_or(u8::MAX);
             self.events.push(at, Pending::Conferenced(id, parties));

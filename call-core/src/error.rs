@@ -199,3 +199,72 @@ pub enum ProtocolError {
         leg: crate::id::LegId,
     },
 }
+
+/// A [`CdrBuilder`](crate::cdr::CdrBuilder) input that does not fit the call
+/// being recorded, or breaks a documented limit.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CdrError {
+    /// The event or call belongs to another call.
+    #[error("the record is for {expected}, not {got}")]
+    WrongCall {
+        /// The call being recorded.
+        expected: crate::id::CallId,
+        /// The call given.
+        got: crate::id::CallId,
+    },
+    /// An event names a leg that was never offered or originated.
+    #[error("no {leg} has been seen in this call")]
+    UnknownLeg {
+        /// The leg.
+        leg: crate::id::LegId,
+    },
+    /// A leg was created twice.
+    #[error("{leg} was created twice")]
+    DuplicateLeg {
+        /// The leg.
+        leg: crate::id::LegId,
+    },
+    /// A dequeue for a queue the call is not waiting in.
+    #[error("the call is not waiting in {queue}")]
+    NotQueued {
+        /// The queue.
+        queue: crate::id::QueueId,
+    },
+    /// An event arrived after the call closed.
+    #[error("the call is already closed")]
+    AfterClose,
+    /// `finish` before the call closed.
+    #[error("the call has not closed yet")]
+    NotClosed,
+    /// A list is full.
+    #[error("too many {what} (the limit is {max})")]
+    TooMany {
+        /// Which list.
+        what: &'static str,
+        /// The limit.
+        max: usize,
+    },
+    /// A text item is too long.
+    #[error("{what} item is {len} bytes; the limit is {max}")]
+    TextTooLong {
+        /// Which list.
+        what: &'static str,
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Survey scores are 0..=10.
+    #[error("survey score {score} is out of range (0..=10)")]
+    SurveyScore {
+        /// The score given.
+        score: u8,
+    },
+    /// A speech interval ends before it starts.
+    #[error("speech interval on {leg} ends before it starts")]
+    BackwardsInterval {
+        /// The leg.
+        leg: crate::id::LegId,
+    },
+}

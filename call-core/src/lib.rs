@@ -33,6 +33,7 @@
 pub mod agent;
 pub mod call;
 pub mod cause;
+pub mod cdr;
 pub mod disposition;
 pub mod error;
 pub mod event;

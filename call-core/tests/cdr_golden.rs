@@ -1,0 +1,68 @@
+//! Golden JSON call detail records: the JSON of scripted calls must match the
+//! files in `tests/golden/` byte for byte. After an intended schema change,
+//! regenerate with `UPDATE_GOLDEN=1 cargo test -p call-core --test cdr_golden`
+//! and review the diff.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use call_core::cdr::{CallDetailRecord, CdrSink, JsonLinesSink};
+
+fn check(name: &str, record: &CallDetailRecord) {
+    let json = serde_json::to_string_pretty(record).unwrap() + "\n";
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.json"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &json).unwrap();
+    }
+    let golden = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with UPDATE_GOLDEN=1 to create it)",
+            path.display()
+        )
+    });
+    assert_eq!(json, golden, "{name}: JSON differs from {}", path.display());
+    // And the JSON reads back to the same record.
+    let back: CallDetailRecord = serde_json::from_str(&golden).unwrap();
+    assert_eq!(&back, record);
+}
+
+#[test]
+fn transferred_call_record() {
+    let record = common::transferred_call(1001, 0);
+    check("transferred_call", &record);
+}
+
+#[test]
+fn abandoned_call_record() {
+    let record = common::abandoned_in_queue(1002, 0, "+15550102", 1, 10, 40);
+    check("abandoned_in_queue", &record);
+}
+
+#[test]
+fn outbound_busy_record() {
+    check("outbound_busy", &common::outbound_busy(1003, 0));
+}
+
+#[test]
+fn json_lines_sink_writes_one_record_per_line() {
+    let mut sink = JsonLinesSink::new(Vec::new());
+    sink.write(&common::outbound_busy(1, 0)).unwrap();
+    sink.write(&common::abandoned_in_queue(2, 0, "1", 1, 1, 2))
+        .unwrap();
+    let text = String::from_utf8(sink.into_inner()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2);
+    for line in lines {
+        let record: CallDetailRecord = serde_json::from_str(line).unwrap();
+        assert_eq!(record.schema_version, 1);
+    }
+}

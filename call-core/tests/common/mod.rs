@@ -1,0 +1,185 @@
+//! Scripted calls shared by the integration tests.
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use call_core::call::{Call, CallLimits};
+use call_core::cause::Q850Cause;
+use call_core::cdr::{CallDetailRecord, CdrBuilder};
+use call_core::id::{AgentId, CallId, LegId, QueueId};
+use call_core::party::{Address, Party};
+use call_core::time::Timestamp;
+
+pub const BASE: u64 = 1_700_000_000_000;
+
+pub fn t(secs: u64) -> Timestamp {
+    Timestamp::from_millis(BASE + secs * 1000)
+}
+
+pub fn addr(s: &str) -> Address {
+    Address::new(s).unwrap()
+}
+
+/// Drives a call and records every event it emits.
+pub struct Recorder {
+    pub call: Call,
+    pub cdr: CdrBuilder,
+}
+
+impl Recorder {
+    pub fn inbound(id: u64, start: u64, caller: &str) -> Self {
+        let call = Call::inbound(
+            CallId(id),
+            t(start),
+            addr(caller),
+            Some(addr("+18005550199")),
+            CallLimits::default(),
+        );
+        Recorder {
+            call,
+            cdr: CdrBuilder::new(CallId(id)),
+        }
+    }
+
+    pub fn outbound(id: u64, start: u64, callee: &str) -> Self {
+        let call = Call::outbound(
+            CallId(id),
+            t(start),
+            addr(callee),
+            Some(addr("+18005550199")),
+            CallLimits::default(),
+        );
+        Recorder {
+            call,
+            cdr: CdrBuilder::new(CallId(id)),
+        }
+    }
+
+    pub fn drain(&mut self) {
+        while let Some(event) = self.call.poll_event() {
+            self.cdr.observe(&event).unwrap();
+        }
+    }
+
+    pub fn finish(mut self) -> CallDetailRecord {
+        self.drain();
+        self.cdr.finish(&self.call).unwrap()
+    }
+}
+
+/// Inbound: IVR (2 nodes) 0..20 s, queue 1 from 20 s, agent 7 rings and
+/// does not answer (ring-no-answer at 20 s), back to queue, agent 8 answers
+/// at 60 s (rang 5 s), holds the customer 90..120 s, consults agent 9
+/// (attended) and completes at 150 s; agent 9 talks until 300 s; wrap-ups
+/// 8: 150..180 s (ended by the agent), 9: 300..360 s (expired). Survey 9.
+pub fn transferred_call(id: u64, start: u64) -> CallDetailRecord {
+    let s = |x: u64| t(start + x);
+    let mut r = Recorder::inbound(id, start, "+15550100");
+    let c = LegId(0);
+    r.call.set_attribute("crm_id", "CRM-1").unwrap();
+    r.call.answer(s(1), c).unwrap();
+    r.cdr.ivr_node("welcome").unwrap();
+    r.cdr.ivr_node("billing_menu").unwrap();
+    r.call.enqueue(s(20), QueueId(1)).unwrap();
+    let a7 = r.call.offer(s(25), AgentId(7)).unwrap();
+    r.call.handle_alerting(s(25), a7, false).unwrap();
+    r.drain();
+    assert_eq!(r.call.poll_timeout(), Some(s(45)));
+    r.call.handle_timeout(s(45));
+    let a8 = r.call.offer(s(55), AgentId(8)).unwrap();
+    r.call.handle_alerting(s(55), a8, false).unwrap();
+    r.call.handle_answered(s(60), a8).unwrap();
+    r.call.hold(s(90), c).unwrap();
+    r.call.retrieve(s(120), c).unwrap();
+    let a9 = r
+        .call
+        .consult(s(130), a8, Party::Agent(AgentId(9)))
+        .unwrap();
+    r.call.handle_alerting(s(131), a9, false).unwrap();
+    r.call.handle_answered(s(135), a9).unwrap();
+    r.call.complete_transfer(s(150)).unwrap();
+    r.drain();
+    r.call.end_wrap_up(s(180), a8).unwrap();
+    r.cdr.speech(c, s(61), s(80)).unwrap();
+    r.cdr.speech(a8, s(75), s(89)).unwrap();
+    r.call
+        .handle_cleared(s(300), c, Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    r.cdr.disposition_code("billing_resolved").unwrap();
+    r.cdr.note("customer asked about invoice 42").unwrap();
+    r.cdr.survey_score(9).unwrap();
+    r.drain();
+    r.call.handle_timeout(s(360));
+    r.finish()
+}
+
+/// Inbound, answered by IVR, queued at `queue_at`, abandons at `hangup_at`.
+pub fn abandoned_in_queue(
+    id: u64,
+    start: u64,
+    caller: &str,
+    queue: u32,
+    queue_at: u64,
+    hangup_at: u64,
+) -> CallDetailRecord {
+    let s = |x: u64| t(start + x);
+    let mut r = Recorder::inbound(id, start, caller);
+    r.call.answer(s(0), LegId(0)).unwrap();
+    r.call.enqueue(s(queue_at), QueueId(queue)).unwrap();
+    r.call
+        .handle_cleared(s(hangup_at), LegId(0), Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    r.finish()
+}
+
+/// Inbound, queued at `queue_at`, answered by `agent` at `answer_at`, held
+/// for `hold` seconds right after answering, talks until `end_at`, wrap-up
+/// `wrap` seconds; one disposition code.
+#[allow(clippy::too_many_arguments)]
+pub fn handled(
+    id: u64,
+    start: u64,
+    caller: &str,
+    queue: u32,
+    agent: u32,
+    queue_at: u64,
+    answer_at: u64,
+    hold: u64,
+    end_at: u64,
+    wrap: u64,
+    code: &str,
+) -> CallDetailRecord {
+    let s = |x: u64| t(start + x);
+    let mut r = Recorder::inbound(id, start, caller);
+    r.call.answer(s(0), LegId(0)).unwrap();
+    r.call.enqueue(s(queue_at), QueueId(queue)).unwrap();
+    let leg = r.call.offer(s(answer_at), AgentId(agent)).unwrap();
+    r.call.handle_answered(s(answer_at), leg).unwrap();
+    if hold > 0 {
+        r.call.hold(s(answer_at), LegId(0)).unwrap();
+        r.call.retrieve(s(answer_at + hold), LegId(0)).unwrap();
+    }
+    r.call
+        .hangup(s(end_at), leg, Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    r.call
+        .hangup(s(end_at), LegId(0), Q850Cause::NORMAL_CLEARING)
+        .unwrap_or(());
+    r.cdr.disposition_code(code).unwrap();
+    r.drain();
+    r.call.end_wrap_up(s(end_at + wrap), leg).unwrap();
+    r.finish()
+}
+
+/// Outbound to a busy number.
+pub fn outbound_busy(id: u64, start: u64) -> CallDetailRecord {
+    let mut r = Recorder::outbound(id, start, "+15550111");
+    r.call
+        .handle_failed(t(start + 3), LegId(0), Q850Cause::USER_BUSY)
+        .unwrap();
+    r.finish()
+}

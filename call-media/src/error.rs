@@ -326,4 +326,7 @@ pub enum RtcpWriteError {
         /// Packet length in bytes.
         len: usize,
     },
+    /// A generic NACK needs at least one entry (RFC 4585 §6.2.1).
+    #[error("RTCP generic NACK needs at least one entry")]
+    EmptyNack,
 }

@@ -129,6 +129,7 @@ pub enum RtcpPacket<'a> {
 
 impl RtcpPacket<'_> {
     /// The packet type.
+    #[inline]
     pub fn packet_type(&self) -> PacketType {
         match self {
             RtcpPacket::SenderReport(_) => PacketType::SR,
@@ -157,6 +158,7 @@ impl RtcpPacket<'_> {
 /// assert!(matches!(packets.next(), Some(Ok(RtcpPacket::PayloadFeedback(_)))));
 /// assert!(packets.next().is_none());
 /// ```
+#[inline]
 pub fn packets(datagram: &[u8]) -> RtcpPackets<'_> {
     RtcpPackets {
         buf: datagram,
@@ -181,6 +183,7 @@ struct Framed<'a> {
     len: usize,
 }
 
+#[inline]
 fn parse_at(buf: &[u8], offset: usize) -> Result<Framed<'_>, RtcpErrorKind> {
     let rest = buf.get(offset..).unwrap_or_default();
     let [b0, pt, ..] = *rest else {
@@ -254,6 +257,7 @@ fn parse_at(buf: &[u8], offset: usize) -> Result<Framed<'_>, RtcpErrorKind> {
 
 impl<'a> RtcpPackets<'a> {
     /// Offset in the datagram of the next packet to be read.
+    #[inline]
     pub const fn offset(&self) -> usize {
         self.pos
     }
@@ -262,6 +266,7 @@ impl<'a> RtcpPackets<'a> {
 impl<'a> Iterator for RtcpPackets<'a> {
     type Item = Result<RtcpPacket<'a>, RtcpError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.pos >= self.buf.len() {
             return None;
@@ -298,6 +303,7 @@ impl std::iter::FusedIterator for RtcpPackets<'_> {}
 /// let lone_rr = [0x80, 201, 0, 1, 0, 0, 0, 1];
 /// assert_eq!(rtcp::validate_compound(&lone_rr), Err(RtcpCompoundError::MissingCname));
 /// ```
+#[inline]
 pub fn validate_compound(datagram: &[u8]) -> Result<(), RtcpCompoundError> {
     if datagram.is_empty() {
         return Err(RtcpCompoundError::Empty);

@@ -55,6 +55,7 @@ pub struct RtpPacket<'a> {
 
 impl<'a> RtpPacket<'a> {
     /// Validates `buf` as one RTP packet.
+    #[inline]
     pub fn parse(buf: &'a [u8]) -> Result<Self, RtpError> {
         let [b0, ..] = *buf else {
             return Err(RtpError::TooShort {
@@ -120,6 +121,7 @@ impl<'a> RtpPacket<'a> {
         })
     }
 
+    #[inline]
     pub(crate) fn from_validated(buf: &'a [u8], payload: Range<usize>) -> Self {
         RtpPacket {
             buf,
@@ -128,69 +130,83 @@ impl<'a> RtpPacket<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn payload_range(&self) -> Range<usize> {
         self.payload_start..self.payload_end
     }
 
+    #[inline]
     fn byte(&self, at: usize) -> u8 {
         self.buf.get(at).copied().unwrap_or(0)
     }
 
+    #[inline]
     fn be_u32(&self, at: usize) -> u32 {
         u32_at(self.buf, at)
     }
 
     /// The whole packet.
+    #[inline]
     pub fn as_bytes(&self) -> &'a [u8] {
         self.buf
     }
 
     /// The RTP version (always 2 after parsing).
+    #[inline]
     pub fn version(&self) -> u8 {
         self.byte(0) >> 6
     }
 
     /// Whether the padding bit is set.
+    #[inline]
     pub fn has_padding(&self) -> bool {
         self.byte(0) & 0x20 != 0
     }
 
     /// Whether the header-extension bit is set.
+    #[inline]
     pub fn has_extension(&self) -> bool {
         self.byte(0) & 0x10 != 0
     }
 
     /// The number of contributing sources (0..=15).
+    #[inline]
     pub fn csrc_count(&self) -> u8 {
         self.byte(0) & 0x0f
     }
 
     /// The marker bit.
+    #[inline]
     pub fn marker(&self) -> bool {
         self.byte(1) & 0x80 != 0
     }
 
     /// The payload type (0..=127).
+    #[inline]
     pub fn payload_type(&self) -> u8 {
         self.byte(1) & 0x7f
     }
 
     /// The sequence number.
+    #[inline]
     pub fn sequence_number(&self) -> u16 {
         u16_at(self.buf, 2)
     }
 
     /// The RTP timestamp.
+    #[inline]
     pub fn timestamp(&self) -> u32 {
         self.be_u32(4)
     }
 
     /// The synchronization source.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         self.be_u32(8)
     }
 
     /// The contributing sources, in order.
+    #[inline]
     pub fn csrcs(&self) -> impl ExactSizeIterator<Item = u32> + 'a {
         let end = FIXED_HEADER_LEN + 4 * usize::from(self.csrc_count());
         self.buf
@@ -205,6 +221,7 @@ impl<'a> RtpPacket<'a> {
     /// The header extension, if the X bit is set.
     ///
     /// A packet may carry an extension and an empty payload.
+    #[inline]
     pub fn extension(&self) -> Option<HeaderExtension<'a>> {
         if !self.has_extension() {
             return None;
@@ -215,6 +232,7 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// The payload, without header, extension or padding.
+    #[inline]
     pub fn payload(&self) -> &'a [u8] {
         self.buf
             .get(self.payload_start..self.payload_end)
@@ -222,6 +240,7 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// The padding bytes, including the final count octet (empty without padding).
+    #[inline]
     pub fn padding(&self) -> &'a [u8] {
         self.buf.get(self.payload_end..).unwrap_or_default()
     }

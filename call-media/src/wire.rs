@@ -52,10 +52,6 @@ pub(crate) struct Cursor<'b> {
 }
 
 impl<'b> Cursor<'b> {
-    pub(crate) fn new(buf: &'b mut [u8]) -> Self {
-        Cursor { buf, pos: 0 }
-    }
-
     pub(crate) fn at(buf: &'b mut [u8], pos: usize) -> Self {
         Cursor { buf, pos }
     }

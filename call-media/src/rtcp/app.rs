@@ -10,6 +10,7 @@ pub struct App<'a> {
     subtype: u8,
 }
 
+#[inline]
 pub(crate) fn parse(body: &[u8], subtype: u8) -> Result<App<'_>, RtcpErrorKind> {
     if body.len() < 8 {
         return Err(RtcpErrorKind::Truncated {
@@ -23,21 +24,25 @@ pub(crate) fn parse(body: &[u8], subtype: u8) -> Result<App<'_>, RtcpErrorKind> 
 
 impl<'a> App<'a> {
     /// The 5-bit subtype.
+    #[inline]
     pub const fn subtype(&self) -> u8 {
         self.subtype
     }
 
     /// The sender's SSRC or CSRC.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         u32_at(self.body, 0)
     }
 
     /// The four-character name.
+    #[inline]
     pub fn name(&self) -> [u8; 4] {
         u32_at(self.body, 4).to_be_bytes()
     }
 
     /// The application-dependent data.
+    #[inline]
     pub fn data(&self) -> &'a [u8] {
         self.body.get(8..).unwrap_or_default()
     }

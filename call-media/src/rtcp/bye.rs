@@ -10,6 +10,7 @@ pub struct Goodbye<'a> {
     reason: Option<&'a [u8]>,
 }
 
+#[inline]
 pub(crate) fn parse(body: &[u8], count: u8) -> Result<Goodbye<'_>, RtcpErrorKind> {
     let list = 4 * usize::from(count);
     let Some((sources, rest)) = body.split_at_checked(list) else {
@@ -33,6 +34,7 @@ pub(crate) fn parse(body: &[u8], count: u8) -> Result<Goodbye<'_>, RtcpErrorKind
 
 impl<'a> Goodbye<'a> {
     /// The sources leaving.
+    #[inline]
     pub fn sources(&self) -> impl ExactSizeIterator<Item = u32> + 'a {
         self.sources
             .as_chunks::<4>()
@@ -42,6 +44,7 @@ impl<'a> Goodbye<'a> {
     }
 
     /// The reason for leaving, if given (UTF-8 text by the RFC, not checked).
+    #[inline]
     pub const fn reason(&self) -> Option<&'a [u8]> {
         self.reason
     }

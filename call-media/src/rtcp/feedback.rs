@@ -30,6 +30,7 @@ pub struct NackPair {
 
 impl NackPair {
     /// Every sequence number this entry reports lost, in order.
+    #[inline]
     pub fn lost(self) -> impl Iterator<Item = u16> {
         std::iter::once(self.pid).chain(
             (0..16u16)
@@ -53,6 +54,7 @@ impl NackPair {
 ///     NackPair { pid: 40, blp: 0 },
 /// ]);
 /// ```
+#[inline]
 pub fn nack_pairs<I: IntoIterator<Item = u16>>(lost: I) -> impl Iterator<Item = NackPair> {
     let mut lost = lost.into_iter().peekable();
     std::iter::from_fn(move || {
@@ -84,6 +86,7 @@ pub struct PayloadFeedback<'a> {
     body: &'a [u8],
 }
 
+#[inline]
 fn check_common(packet_type: u8, body: &[u8]) -> Result<(), RtcpErrorKind> {
     if body.len() < 8 {
         return Err(RtcpErrorKind::Truncated {
@@ -95,6 +98,7 @@ fn check_common(packet_type: u8, body: &[u8]) -> Result<(), RtcpErrorKind> {
     Ok(())
 }
 
+#[inline]
 pub(crate) fn parse_rtpfb(body: &[u8], fmt: u8) -> Result<TransportFeedback<'_>, RtcpErrorKind> {
     check_common(205, body)?;
     let fci = body.get(8..).unwrap_or_default();
@@ -113,6 +117,7 @@ pub(crate) fn parse_rtpfb(body: &[u8], fmt: u8) -> Result<TransportFeedback<'_>,
     Ok(TransportFeedback { fmt, body })
 }
 
+#[inline]
 pub(crate) fn parse_psfb(body: &[u8], fmt: u8) -> Result<PayloadFeedback<'_>, RtcpErrorKind> {
     check_common(206, body)?;
     let fci = body.get(8..).unwrap_or_default();
@@ -150,26 +155,31 @@ pub enum TransportFeedbackKind<'a> {
 
 impl<'a> TransportFeedback<'a> {
     /// The FMT field.
+    #[inline]
     pub const fn fmt(&self) -> u8 {
         self.fmt
     }
 
     /// SSRC of the packet sender.
+    #[inline]
     pub fn sender_ssrc(&self) -> u32 {
         u32_at(self.body, 0)
     }
 
     /// SSRC of the media source the feedback is about.
+    #[inline]
     pub fn media_ssrc(&self) -> u32 {
         u32_at(self.body, 4)
     }
 
     /// The raw feedback control information.
+    #[inline]
     pub fn fci(&self) -> &'a [u8] {
         self.body.get(8..).unwrap_or_default()
     }
 
     /// The typed FCI.
+    #[inline]
     pub fn kind(&self) -> TransportFeedbackKind<'a> {
         match self.fmt {
             FMT_NACK => TransportFeedbackKind::Nack(NackPairs {
@@ -199,6 +209,7 @@ pub struct NackPairs<'a> {
 impl Iterator for NackPairs<'_> {
     type Item = NackPair;
 
+    #[inline]
     fn next(&mut self) -> Option<NackPair> {
         self.fci.next().map(|c| NackPair {
             pid: u16_at(c, 0),
@@ -240,6 +251,7 @@ pub struct TransportCc<'a> {
 }
 
 impl<'a> TransportCc<'a> {
+    #[inline]
     fn parse(fci: &'a [u8]) -> Option<Self> {
         let count = usize::from(u16_at(fci, 2));
         if fci.len() < 8 {
@@ -271,26 +283,31 @@ impl<'a> TransportCc<'a> {
     }
 
     /// Transport-wide sequence number of the first packet reported.
+    #[inline]
     pub fn base_sequence(&self) -> u16 {
         u16_at(self.fci, 0)
     }
 
     /// Number of packets reported.
+    #[inline]
     pub fn status_count(&self) -> u16 {
         u16_at(self.fci, 2)
     }
 
     /// Reference time, a signed 24-bit count of 64 ms.
+    #[inline]
     pub fn reference_time(&self) -> i32 {
         ((u24_at(self.fci, 4) << 8) as i32) >> 8
     }
 
     /// Feedback packet count (wraps at 256).
+    #[inline]
     pub fn feedback_count(&self) -> u8 {
         u8_at(self.fci, 7)
     }
 
     /// Every packet reported, in sequence order.
+    #[inline]
     pub fn packets(&self) -> TransportCcPackets<'a> {
         TransportCcPackets {
             fci: self.fci,
@@ -305,6 +322,7 @@ impl<'a> TransportCc<'a> {
 }
 
 /// Number of statuses a packet status chunk describes.
+#[inline]
 fn chunk_len(chunk: u16) -> usize {
     if chunk & 0x8000 == 0 {
         usize::from(chunk & 0x1fff) // run length
@@ -316,6 +334,7 @@ fn chunk_len(chunk: u16) -> usize {
 }
 
 /// The `i`th status of a chunk (None for the reserved symbol 3).
+#[inline]
 fn symbol(chunk: u16, i: usize) -> Option<PacketStatus> {
     let raw = if chunk & 0x8000 == 0 {
         (chunk >> 13) & 0x3
@@ -347,6 +366,7 @@ pub struct TransportCcPackets<'a> {
 impl Iterator for TransportCcPackets<'_> {
     type Item = TransportCcPacket;
 
+    #[inline]
     fn next(&mut self) -> Option<TransportCcPacket> {
         if self.index >= self.count {
             return None;
@@ -405,26 +425,31 @@ pub enum PayloadFeedbackKind<'a> {
 
 impl<'a> PayloadFeedback<'a> {
     /// The FMT field.
+    #[inline]
     pub const fn fmt(&self) -> u8 {
         self.fmt
     }
 
     /// SSRC of the packet sender.
+    #[inline]
     pub fn sender_ssrc(&self) -> u32 {
         u32_at(self.body, 0)
     }
 
     /// SSRC of the media source the feedback is about.
+    #[inline]
     pub fn media_ssrc(&self) -> u32 {
         u32_at(self.body, 4)
     }
 
     /// The raw feedback control information.
+    #[inline]
     pub fn fci(&self) -> &'a [u8] {
         self.body.get(8..).unwrap_or_default()
     }
 
     /// The typed FCI.
+    #[inline]
     pub fn kind(&self) -> PayloadFeedbackKind<'a> {
         let fci = self.fci();
         match self.fmt {
@@ -459,6 +484,7 @@ pub struct FirEntries<'a> {
 impl Iterator for FirEntries<'_> {
     type Item = FirEntry;
 
+    #[inline]
     fn next(&mut self) -> Option<FirEntry> {
         self.fci.next().map(|c| FirEntry {
             ssrc: u32_at(c, 0),
@@ -474,6 +500,7 @@ pub struct Remb<'a> {
 }
 
 impl<'a> Remb<'a> {
+    #[inline]
     fn parse(fci: &'a [u8]) -> Option<Self> {
         if !fci.starts_with(b"REMB") || fci.len() < 8 {
             return None;
@@ -483,6 +510,7 @@ impl<'a> Remb<'a> {
     }
 
     /// The estimate in bits per second (mantissa << exponent, saturating).
+    #[inline]
     pub fn bitrate(&self) -> u64 {
         let exp = u32::from(u8_at(self.fci, 5) >> 2);
         let mantissa = u64::from(u24_at(self.fci, 5) & 0x3_ffff);
@@ -493,6 +521,7 @@ impl<'a> Remb<'a> {
     }
 
     /// The media sources the estimate applies to.
+    #[inline]
     pub fn ssrcs(&self) -> impl ExactSizeIterator<Item = u32> + 'a {
         let n = usize::from(u8_at(self.fci, 4));
         self.fci

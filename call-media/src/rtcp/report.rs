@@ -42,6 +42,7 @@ pub const CUMULATIVE_LOST_MIN: i32 = -0x80_0000;
 impl ReportBlock {
     /// Reads a block from exactly [`REPORT_BLOCK_LEN`] bytes (shorter input
     /// reads as zeros; callers pass validated slices).
+    #[inline]
     pub(crate) fn read(b: &[u8]) -> Self {
         let raw = u24_at(b, 5);
         // Sign-extend the 24-bit field.
@@ -58,6 +59,7 @@ impl ReportBlock {
     }
 
     /// The block in wire order.
+    #[inline]
     pub(crate) fn to_bytes(self) -> [u8; REPORT_BLOCK_LEN] {
         let lost = self
             .cumulative_lost
@@ -96,10 +98,12 @@ pub struct SenderInfo {
 impl SenderInfo {
     /// The middle 32 bits of the NTP timestamp: the LSR value a receiver
     /// echoes in its report blocks.
+    #[inline]
     pub const fn compact_ntp(&self) -> u32 {
         (self.ntp_timestamp >> 16) as u32
     }
 
+    #[inline]
     pub(crate) fn read(b: &[u8]) -> Self {
         SenderInfo {
             ntp_timestamp: u64_at(b, 0),
@@ -117,6 +121,7 @@ pub struct ReportBlocks<'a> {
 }
 
 impl<'a> ReportBlocks<'a> {
+    #[inline]
     pub(crate) fn new(blocks: &'a [u8]) -> Self {
         ReportBlocks {
             blocks: blocks.chunks_exact(REPORT_BLOCK_LEN),
@@ -127,10 +132,12 @@ impl<'a> ReportBlocks<'a> {
 impl Iterator for ReportBlocks<'_> {
     type Item = ReportBlock;
 
+    #[inline]
     fn next(&mut self) -> Option<ReportBlock> {
         self.blocks.next().map(ReportBlock::read)
     }
 
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.blocks.size_hint()
     }
@@ -147,47 +154,56 @@ pub struct SenderReport<'a> {
 
 impl<'a> SenderReport<'a> {
     /// `body` is validated to hold SSRC, sender info and `count` blocks.
+    #[inline]
     pub(crate) fn new(body: &'a [u8], count: u8) -> Self {
         SenderReport { body, count }
     }
 
     /// The sender's SSRC.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         u32_at(self.body, 0)
     }
 
     /// The sender info.
+    #[inline]
     pub fn sender_info(&self) -> SenderInfo {
         SenderInfo::read(self.body.get(4..).unwrap_or_default())
     }
 
     /// The NTP timestamp.
+    #[inline]
     pub fn ntp_timestamp(&self) -> u64 {
         u64_at(self.body, 4)
     }
 
     /// The RTP timestamp.
+    #[inline]
     pub fn rtp_timestamp(&self) -> u32 {
         u32_at(self.body, 12)
     }
 
     /// The sender's packet count.
+    #[inline]
     pub fn packet_count(&self) -> u32 {
         u32_at(self.body, 16)
     }
 
     /// The sender's octet count.
+    #[inline]
     pub fn octet_count(&self) -> u32 {
         u32_at(self.body, 20)
     }
 
     /// The reception report blocks.
+    #[inline]
     pub fn report_blocks(&self) -> ReportBlocks<'a> {
         let end = 24 + REPORT_BLOCK_LEN * usize::from(self.count);
         ReportBlocks::new(self.body.get(24..end).unwrap_or_default())
     }
 
     /// Profile-specific extension bytes after the report blocks.
+    #[inline]
     pub fn profile_extension(&self) -> &'a [u8] {
         let end = 24 + REPORT_BLOCK_LEN * usize::from(self.count);
         self.body.get(end..).unwrap_or_default()
@@ -203,22 +219,26 @@ pub struct ReceiverReport<'a> {
 
 impl<'a> ReceiverReport<'a> {
     /// `body` is validated to hold SSRC and `count` blocks.
+    #[inline]
     pub(crate) fn new(body: &'a [u8], count: u8) -> Self {
         ReceiverReport { body, count }
     }
 
     /// The reporter's SSRC.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         u32_at(self.body, 0)
     }
 
     /// The reception report blocks.
+    #[inline]
     pub fn report_blocks(&self) -> ReportBlocks<'a> {
         let end = 4 + REPORT_BLOCK_LEN * usize::from(self.count);
         ReportBlocks::new(self.body.get(4..end).unwrap_or_default())
     }
 
     /// Profile-specific extension bytes after the report blocks.
+    #[inline]
     pub fn profile_extension(&self) -> &'a [u8] {
         let end = 4 + REPORT_BLOCK_LEN * usize::from(self.count);
         self.body.get(end..).unwrap_or_default()

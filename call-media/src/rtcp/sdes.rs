@@ -39,6 +39,7 @@ pub struct SdesItem<'a> {
 
 impl<'a> SdesItem<'a> {
     /// A CNAME item.
+    #[inline]
     pub const fn cname(value: &'a [u8]) -> Self {
         SdesItem {
             kind: SdesItemType::CNAME,
@@ -55,6 +56,7 @@ pub struct SourceDescription<'a> {
 }
 
 /// Validates the chunk list; returns the view.
+#[inline]
 pub(crate) fn parse(body: &[u8], count: u8) -> Result<SourceDescription<'_>, RtcpErrorKind> {
     let mut pos = 0;
     for chunk in 0..usize::from(count) {
@@ -72,6 +74,7 @@ pub(crate) fn parse(body: &[u8], count: u8) -> Result<SourceDescription<'_>, Rtc
 
 /// Where the chunk starting at `start` ends (after its null padding), or
 /// `None` if it is not complete.
+#[inline]
 fn chunk_end(body: &[u8], start: usize) -> Option<usize> {
     let mut pos = start.checked_add(4)?;
     if pos > body.len() {
@@ -94,6 +97,7 @@ fn chunk_end(body: &[u8], start: usize) -> Option<usize> {
 
 impl<'a> SourceDescription<'a> {
     /// The chunks, one per source.
+    #[inline]
     pub fn chunks(&self) -> SdesChunks<'a> {
         SdesChunks {
             body: self.body,
@@ -103,6 +107,7 @@ impl<'a> SourceDescription<'a> {
     }
 
     /// The first CNAME in the packet, if any.
+    #[inline]
     pub fn cname(&self) -> Option<&'a [u8]> {
         self.chunks()
             .flat_map(|c| c.items())
@@ -122,6 +127,7 @@ pub struct SdesChunks<'a> {
 impl<'a> Iterator for SdesChunks<'a> {
     type Item = SdesChunk<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<SdesChunk<'a>> {
         if self.left == 0 {
             return None;
@@ -146,11 +152,13 @@ pub struct SdesChunk<'a> {
 
 impl<'a> SdesChunk<'a> {
     /// The SSRC or CSRC described.
+    #[inline]
     pub const fn ssrc(&self) -> u32 {
         self.ssrc
     }
 
     /// The items, in order.
+    #[inline]
     pub fn items(&self) -> SdesItems<'a> {
         SdesItems {
             items: self.items,
@@ -169,6 +177,7 @@ pub struct SdesItems<'a> {
 impl<'a> Iterator for SdesItems<'a> {
     type Item = SdesItem<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<SdesItem<'a>> {
         let kind = u8_at(self.items, self.pos);
         if kind == 0 {

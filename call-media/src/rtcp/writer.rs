@@ -40,26 +40,31 @@ pub struct CompoundWriter<'b> {
 
 impl<'b> CompoundWriter<'b> {
     /// Starts an empty datagram at the start of `buf`.
+    #[inline]
     pub fn new(buf: &'b mut [u8]) -> Self {
         CompoundWriter { buf, len: 0 }
     }
 
     /// Bytes written so far.
+    #[inline]
     pub const fn len(&self) -> usize {
         self.len
     }
 
     /// Whether nothing has been written.
+    #[inline]
     pub const fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// The datagram written so far.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         self.buf.get(..self.len).unwrap_or_default()
     }
 
     /// Ends the datagram and returns it.
+    #[inline]
     pub fn finish(self) -> &'b [u8] {
         let len = self.len;
         let buf: &'b [u8] = self.buf;
@@ -68,6 +73,7 @@ impl<'b> CompoundWriter<'b> {
 
     /// Reserves `body_len` bytes after a common header and runs `write`
     /// on a cursor positioned after the header.
+    #[inline]
     fn packet(
         &mut self,
         count: u8,
@@ -103,6 +109,7 @@ impl<'b> CompoundWriter<'b> {
         Ok(self)
     }
 
+    #[inline]
     fn count(packet_type: PacketType, n: usize) -> Result<u8, RtcpWriteError> {
         u8::try_from(n)
             .ok()
@@ -114,6 +121,7 @@ impl<'b> CompoundWriter<'b> {
     }
 
     /// Appends a sender report (RFC 3550 §6.4.1) with up to 31 blocks.
+    #[inline]
     pub fn sender_report(
         &mut self,
         ssrc: u32,
@@ -133,6 +141,7 @@ impl<'b> CompoundWriter<'b> {
     }
 
     /// Appends a receiver report (RFC 3550 §6.4.2) with up to 31 blocks.
+    #[inline]
     pub fn receiver_report(
         &mut self,
         ssrc: u32,
@@ -147,6 +156,7 @@ impl<'b> CompoundWriter<'b> {
     }
 
     /// Appends an SDES packet (RFC 3550 §6.5): one chunk per (source, items).
+    #[inline]
     pub fn sdes(&mut self, chunks: &[(u32, &[SdesItem<'_>])]) -> Result<&mut Self, RtcpWriteError> {
         let count = Self::count(PacketType::SDES, chunks.len())?;
         let mut body = 0;
@@ -183,6 +193,7 @@ impl<'b> CompoundWriter<'b> {
 
     /// Appends a BYE (RFC 3550 §6.6) for up to 31 sources, with an optional
     /// reason of at most 255 bytes.
+    #[inline]
     pub fn bye(
         &mut self,
         sources: &[u32],
@@ -211,6 +222,7 @@ impl<'b> CompoundWriter<'b> {
 
     /// Appends an APP packet (RFC 3550 §6.7); `data` must be a whole number
     /// of 32-bit words and `subtype` at most 31.
+    #[inline]
     pub fn app(
         &mut self,
         subtype: u8,
@@ -234,12 +246,16 @@ impl<'b> CompoundWriter<'b> {
     /// Appends a generic NACK (RFC 4585 §6.2.1). See
     /// [`nack_pairs`](crate::rtcp::nack_pairs) to build the entries from
     /// lost sequence numbers.
+    #[inline]
     pub fn nack(
         &mut self,
         sender_ssrc: u32,
         media_ssrc: u32,
         pairs: &[NackPair],
     ) -> Result<&mut Self, RtcpWriteError> {
+        if pairs.is_empty() {
+            return Err(RtcpWriteError::EmptyNack);
+        }
         self.packet(FMT_NACK, PacketType::RTPFB, 8 + 4 * pairs.len(), |out| {
             out.put_u32(sender_ssrc)?;
             out.put_u32(media_ssrc)?;
@@ -251,6 +267,7 @@ impl<'b> CompoundWriter<'b> {
     }
 
     /// Appends a picture loss indication (RFC 4585 §6.3.1).
+    #[inline]
     pub fn pli(&mut self, sender_ssrc: u32, media_ssrc: u32) -> Result<&mut Self, RtcpWriteError> {
         self.packet(FMT_PLI, PacketType::PSFB, 8, |out| {
             out.put_u32(sender_ssrc)?;
@@ -368,5 +385,6 @@ mod tests {
             )]),
             Err(RtcpWriteError::SdesEndItem)
         ));
+        assert!(matches!(w.nack(1, 2, &[]), Err(RtcpWriteError::EmptyNack)));
     }
 }

@@ -32,6 +32,7 @@ pub struct ExtendedReport<'a> {
 }
 
 /// Required block content length in bytes, for the fixed-size types.
+#[inline]
 fn fixed_len(block_type: u8) -> Option<usize> {
     match block_type {
         4 => Some(8),
@@ -41,6 +42,7 @@ fn fixed_len(block_type: u8) -> Option<usize> {
     }
 }
 
+#[inline]
 pub(crate) fn parse(body: &[u8]) -> Result<ExtendedReport<'_>, RtcpErrorKind> {
     if body.len() < 4 {
         return Err(RtcpErrorKind::Truncated {
@@ -73,11 +75,13 @@ pub(crate) fn parse(body: &[u8]) -> Result<ExtendedReport<'_>, RtcpErrorKind> {
 
 impl<'a> ExtendedReport<'a> {
     /// SSRC of the packet sender.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         u32_at(self.body, 0)
     }
 
     /// The report blocks.
+    #[inline]
     pub fn blocks(&self) -> XrBlocks<'a> {
         XrBlocks {
             body: self.body,
@@ -96,6 +100,7 @@ pub struct XrBlocks<'a> {
 impl<'a> Iterator for XrBlocks<'a> {
     type Item = XrBlock<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<XrBlock<'a>> {
         let at = self.at;
         let len = 4 * usize::from(u16_at(self.body, at + 2));
@@ -172,26 +177,31 @@ pub struct RleReport<'a> {
 
 impl<'a> RleReport<'a> {
     /// Thinning (T): every 2^T-th sequence number is reported.
+    #[inline]
     pub const fn thinning(&self) -> u8 {
         self.thinning
     }
 
     /// The source reported on.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         u32_at(self.content, 0)
     }
 
     /// First sequence number covered.
+    #[inline]
     pub fn begin_sequence(&self) -> u16 {
         u16_at(self.content, 4)
     }
 
     /// One past the last sequence number covered.
+    #[inline]
     pub fn end_sequence(&self) -> u16 {
         u16_at(self.content, 6)
     }
 
     /// The chunks, null chunks (padding) included.
+    #[inline]
     pub fn chunks(&self) -> impl Iterator<Item = RleChunk> + 'a {
         self.content
             .get(8..)
@@ -219,6 +229,7 @@ pub enum RleChunk {
 }
 
 impl RleChunk {
+    #[inline]
     fn from_raw(raw: u16) -> Self {
         if raw == 0 {
             RleChunk::Null
@@ -242,26 +253,31 @@ pub struct PacketReceiptTimes<'a> {
 
 impl<'a> PacketReceiptTimes<'a> {
     /// Thinning (T).
+    #[inline]
     pub const fn thinning(&self) -> u8 {
         self.thinning
     }
 
     /// The source reported on.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         u32_at(self.content, 0)
     }
 
     /// First sequence number covered.
+    #[inline]
     pub fn begin_sequence(&self) -> u16 {
         u16_at(self.content, 4)
     }
 
     /// One past the last sequence number covered.
+    #[inline]
     pub fn end_sequence(&self) -> u16 {
         u16_at(self.content, 6)
     }
 
     /// Receipt times in RTP timestamp units, one per reported packet.
+    #[inline]
     pub fn receipt_times(&self) -> impl Iterator<Item = u32> + 'a {
         self.content
             .get(8..)
@@ -291,6 +307,7 @@ pub struct DlrrItems<'a> {
 impl Iterator for DlrrItems<'_> {
     type Item = DlrrItem;
 
+    #[inline]
     fn next(&mut self) -> Option<DlrrItem> {
         self.items.next().map(|c| DlrrItem {
             ssrc: u32_at(c, 0),
@@ -343,6 +360,7 @@ pub struct StatisticsSummary {
 }
 
 impl StatisticsSummary {
+    #[inline]
     fn read(flags: u8, c: &[u8]) -> Self {
         StatisticsSummary {
             has_loss: flags & 0x80 != 0,
@@ -415,6 +433,7 @@ pub struct VoipMetrics {
 }
 
 impl VoipMetrics {
+    #[inline]
     fn read(c: &[u8]) -> Self {
         VoipMetrics {
             ssrc: u32_at(c, 0),

@@ -32,6 +32,7 @@ pub enum ExtensionToWrite<'a> {
 
 impl ExtensionToWrite<'_> {
     /// Validates and returns (profile, data length before word padding).
+    #[inline]
     fn check(&self) -> Result<(u16, usize), RtpWriteError> {
         let (profile, len) = match *self {
             ExtensionToWrite::OneByte(elements) => {
@@ -134,6 +135,7 @@ pub struct RtpBuilder<'a> {
 
 impl<'a> RtpBuilder<'a> {
     /// A packet with every field zero, no CSRCs, no extension, no payload.
+    #[inline]
     pub const fn new() -> Self {
         RtpBuilder {
             marker: false,
@@ -149,48 +151,56 @@ impl<'a> RtpBuilder<'a> {
     }
 
     /// Sets the marker bit.
+    #[inline]
     pub const fn marker(mut self, marker: bool) -> Self {
         self.marker = marker;
         self
     }
 
     /// Sets the payload type (0..=127).
+    #[inline]
     pub const fn payload_type(mut self, payload_type: u8) -> Self {
         self.payload_type = payload_type;
         self
     }
 
     /// Sets the sequence number.
+    #[inline]
     pub const fn sequence_number(mut self, sequence_number: u16) -> Self {
         self.sequence_number = sequence_number;
         self
     }
 
     /// Sets the RTP timestamp.
+    #[inline]
     pub const fn timestamp(mut self, timestamp: u32) -> Self {
         self.timestamp = timestamp;
         self
     }
 
     /// Sets the synchronization source.
+    #[inline]
     pub const fn ssrc(mut self, ssrc: u32) -> Self {
         self.ssrc = ssrc;
         self
     }
 
     /// Sets the contributing sources (at most 15).
+    #[inline]
     pub const fn csrcs(mut self, csrcs: &'a [u32]) -> Self {
         self.csrcs = csrcs;
         self
     }
 
     /// Sets the header extension.
+    #[inline]
     pub const fn extension(mut self, extension: ExtensionToWrite<'a>) -> Self {
         self.extension = Some(extension);
         self
     }
 
     /// Sets the payload.
+    #[inline]
     pub const fn payload(mut self, payload: &'a [u8]) -> Self {
         self.payload = payload;
         self
@@ -198,16 +208,19 @@ impl<'a> RtpBuilder<'a> {
 
     /// Sets the number of padding bytes, the count octet included
     /// (RFC 3550 §5.1); 0 means no padding.
+    #[inline]
     pub const fn padding(mut self, padding: u8) -> Self {
         self.padding = padding;
         self
     }
 
     /// The length of the packet on the wire, after checking every field.
+    #[inline]
     pub fn wire_len(&self) -> Result<usize, RtpWriteError> {
         self.checked().map(|(len, _)| len)
     }
 
+    #[inline]
     fn checked(&self) -> Result<(usize, Option<(u16, usize)>), RtpWriteError> {
         if self.csrcs.len() > 15 {
             return Err(RtpWriteError::TooManyCsrcs {
@@ -230,7 +243,11 @@ impl<'a> RtpBuilder<'a> {
     }
 
     /// Writes the packet at the start of `buf` and returns its length.
+    #[inline]
     pub fn write(&self, buf: &mut [u8]) -> Result<usize, RtpWriteError> {
+        if self.csrcs.is_empty() && self.extension.is_none() && self.padding == 0 {
+            return self.write_plain(buf);
+        }
         let (needed, ext) = self.checked()?;
         if buf.len() < needed {
             return Err(RtpWriteError::BufferTooSmall {
@@ -242,16 +259,20 @@ impl<'a> RtpBuilder<'a> {
             needed,
             len: needed,
         };
-        let mut out = Cursor::new(buf);
         let b0 = 0x80
             | if self.padding > 0 { 0x20 } else { 0 }
             | if ext.is_some() { 0x10 } else { 0 }
             | self.csrcs.len() as u8;
         let b1 = if self.marker { 0x80 } else { 0 } | self.payload_type;
-        out.put(&[b0, b1]).map_err(overflow)?;
-        out.put_u16(self.sequence_number).map_err(overflow)?;
-        out.put_u32(self.timestamp).map_err(overflow)?;
-        out.put_u32(self.ssrc).map_err(overflow)?;
+        let [s0, s1] = self.sequence_number.to_be_bytes();
+        let [t0, t1, t2, t3] = self.timestamp.to_be_bytes();
+        let [c0, c1, c2, c3] = self.ssrc.to_be_bytes();
+        // The fixed header in one store; the rest goes through the cursor.
+        let Some((header, _)) = buf.split_first_chunk_mut::<FIXED_HEADER_LEN>() else {
+            return Err(overflow(crate::wire::Overflow));
+        };
+        *header = [b0, b1, s0, s1, t0, t1, t2, t3, c0, c1, c2, c3];
+        let mut out = Cursor::at(buf, FIXED_HEADER_LEN);
         for &csrc in self.csrcs {
             out.put_u32(csrc).map_err(overflow)?;
         }
@@ -287,7 +308,34 @@ impl<'a> RtpBuilder<'a> {
         Ok(out.pos())
     }
 
+    /// The common case (no CSRCs, extension or padding): header and payload
+    /// in two stores.
+    #[inline]
+    fn write_plain(&self, buf: &mut [u8]) -> Result<usize, RtpWriteError> {
+        if self.payload_type > 127 {
+            return Err(RtpWriteError::PayloadTypeOutOfRange {
+                payload_type: self.payload_type,
+            });
+        }
+        let needed = FIXED_HEADER_LEN + self.payload.len();
+        let len = buf.len();
+        let Some((header, body)) = buf
+            .get_mut(..needed)
+            .and_then(|out| out.split_first_chunk_mut::<FIXED_HEADER_LEN>())
+        else {
+            return Err(RtpWriteError::BufferTooSmall { needed, len });
+        };
+        let b1 = if self.marker { 0x80 } else { 0 } | self.payload_type;
+        let [s0, s1] = self.sequence_number.to_be_bytes();
+        let [t0, t1, t2, t3] = self.timestamp.to_be_bytes();
+        let [c0, c1, c2, c3] = self.ssrc.to_be_bytes();
+        *header = [0x80, b1, s0, s1, t0, t1, t2, t3, c0, c1, c2, c3];
+        body.copy_from_slice(self.payload);
+        Ok(needed)
+    }
+
     /// Appends the packet to `buf`. Allocates only when `buf` lacks capacity.
+    #[inline]
     pub fn write_bytes_mut(&self, buf: &mut BytesMut) -> Result<(), RtpWriteError> {
         let needed = self.wire_len()?;
         let start = buf.len();

@@ -26,6 +26,7 @@ pub enum ExtensionForm {
 
 impl ExtensionForm {
     /// The form a profile value selects.
+    #[inline]
     pub const fn from_profile(profile: u16) -> Self {
         if profile == ONE_BYTE_PROFILE {
             ExtensionForm::OneByte
@@ -65,27 +66,32 @@ pub struct HeaderExtension<'a> {
 }
 
 impl<'a> HeaderExtension<'a> {
+    #[inline]
     pub(crate) const fn new(profile: u16, data: &'a [u8]) -> Self {
         HeaderExtension { profile, data }
     }
 
     /// The 16-bit "defined by profile" value.
+    #[inline]
     pub const fn profile(&self) -> u16 {
         self.profile
     }
 
     /// The extension data after the length word (RFC 3550 generic form: the
     /// whole of it is profile-defined).
+    #[inline]
     pub const fn data(&self) -> &'a [u8] {
         self.data
     }
 
     /// The form selected by the profile value.
+    #[inline]
     pub const fn form(&self) -> ExtensionForm {
         ExtensionForm::from_profile(self.profile)
     }
 
     /// The RFC 8285 elements, or `None` for the generic form.
+    #[inline]
     pub fn elements(&self) -> Option<ExtensionElements<'a>> {
         let two_byte = match self.form() {
             ExtensionForm::OneByte => false,
@@ -100,6 +106,7 @@ impl<'a> HeaderExtension<'a> {
     }
 
     /// The data of the first well-formed element with this ID, if any.
+    #[inline]
     pub fn get(&self, id: u8) -> Option<&'a [u8]> {
         self.elements()?
             .map_while(Result::ok)
@@ -118,16 +125,19 @@ pub struct ExtensionElement<'a> {
 impl<'a> ExtensionElement<'a> {
     /// An element to write (see [`RtpBuilder`](crate::rtp::RtpBuilder));
     /// the writer checks the ID and length against the chosen form.
+    #[inline]
     pub const fn new(id: u8, data: &'a [u8]) -> Self {
         ExtensionElement { id, data }
     }
 
     /// The local identifier (one-byte form: 1..=14; two-byte form: 1..=255).
+    #[inline]
     pub const fn id(&self) -> u8 {
         self.id
     }
 
     /// The element data.
+    #[inline]
     pub const fn data(&self) -> &'a [u8] {
         self.data
     }
@@ -149,6 +159,7 @@ pub struct ExtensionElements<'a> {
 }
 
 impl<'a> ExtensionElements<'a> {
+    #[inline]
     fn stop(&mut self) {
         self.pos = self.data.len();
     }
@@ -157,6 +168,7 @@ impl<'a> ExtensionElements<'a> {
 impl<'a> Iterator for ExtensionElements<'a> {
     type Item = Result<ExtensionElement<'a>, RtpExtensionError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let offset = self.pos;

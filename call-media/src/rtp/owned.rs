@@ -37,52 +37,62 @@ pub struct OwnedRtpPacket {
 impl OwnedRtpPacket {
     /// Validates `bytes` as one RTP packet (the same checks as
     /// [`RtpPacket::parse`]) and keeps them.
+    #[inline]
     pub fn from_bytes(bytes: Bytes) -> Result<Self, RtpError> {
         let payload = RtpPacket::parse(&bytes)?.payload_range();
         Ok(OwnedRtpPacket { bytes, payload })
     }
 
     /// A borrowed view with every accessor of [`RtpPacket`]; no re-validation.
+    #[inline]
     pub fn view(&self) -> RtpPacket<'_> {
         RtpPacket::from_validated(&self.bytes, self.payload.clone())
     }
 
     /// The payload, sharing this packet's buffer.
+    #[inline]
     pub fn payload(&self) -> Bytes {
         self.bytes.slice(self.payload.clone())
     }
 
     /// The whole packet.
+    #[inline]
     pub fn as_bytes(&self) -> &Bytes {
         &self.bytes
     }
 
     /// Gives the buffer back.
+    #[inline]
     pub fn into_bytes(self) -> Bytes {
         self.bytes
     }
 
     /// The sequence number.
+    #[inline]
     pub fn sequence_number(&self) -> u16 {
         self.view().sequence_number()
     }
 
     /// The RTP timestamp.
+    #[inline]
     pub fn timestamp(&self) -> u32 {
         self.view().timestamp()
     }
 
     /// The synchronization source.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         self.view().ssrc()
     }
 
     /// The payload type.
+    #[inline]
     pub fn payload_type(&self) -> u8 {
         self.view().payload_type()
     }
 
     /// The marker bit.
+    #[inline]
     pub fn marker(&self) -> bool {
         self.view().marker()
     }
@@ -91,6 +101,7 @@ impl OwnedRtpPacket {
 impl TryFrom<Bytes> for OwnedRtpPacket {
     type Error = RtpError;
 
+    #[inline]
     fn try_from(bytes: Bytes) -> Result<Self, RtpError> {
         OwnedRtpPacket::from_bytes(bytes)
     }
@@ -98,6 +109,7 @@ impl TryFrom<Bytes> for OwnedRtpPacket {
 
 impl From<RtpPacket<'_>> for OwnedRtpPacket {
     /// Copies a borrowed packet into an owned one (one allocation).
+    #[inline]
     fn from(packet: RtpPacket<'_>) -> Self {
         OwnedRtpPacket {
             bytes: Bytes::copy_from_slice(packet.as_bytes()),

@@ -343,19 +343,19 @@ impl CallDetailRecord {
             .sum()
     }
 
-    /// Hold time while `agent` was connected, ms: local holds of other legs
-    /// that overlap the agent's connected intervals.
+    /// Hold time of `agent`, ms: local holds of other legs that began while
+    /// the agent was connected, clipped to the agent's connected time. (A
+    /// consultation target does not inherit the hold the consulting agent
+    /// placed before it answered.)
     pub fn agent_hold_ms(&self, agent: AgentId) -> u64 {
         let mut total = 0;
         for leg in self.legs.iter().filter(|l| l.party.agent() == Some(agent)) {
             let (Some(a), Some(e)) = (leg.answered_at, leg.ended_at) else {
                 continue;
             };
-            for hold in self
-                .holds
-                .iter()
-                .filter(|h| h.side == HoldSide::Local && h.leg != leg.leg)
-            {
+            for hold in self.holds.iter().filter(|h| {
+                h.side == HoldSide::Local && h.leg != leg.leg && h.start >= a && h.start < e
+            }) {
                 total += overlap(a, e, hold.start, hold.end);
             }
         }

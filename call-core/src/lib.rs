@@ -38,6 +38,7 @@ pub mod disposition;
 pub mod error;
 pub mod event;
 pub mod id;
+pub mod kpi;
 pub mod leg;
 pub mod party;
 pub mod time;

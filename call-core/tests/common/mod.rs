@@ -14,7 +14,8 @@ use call_core::id::{AgentId, CallId, LegId, QueueId};
 use call_core::party::{Address, Party};
 use call_core::time::Timestamp;
 
-pub const BASE: u64 = 1_700_000_000_000;
+/// 2023-11-14T22:00:00Z: aligned to whole hours.
+pub const BASE: u64 = 1_699_999_200_000;
 
 pub fn t(secs: u64) -> Timestamp {
     Timestamp::from_millis(BASE + secs * 1000)

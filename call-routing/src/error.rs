@@ -282,3 +282,18 @@ pub enum CalendarError {
         limit: usize,
     },
 }
+
+/// A simulation could not run.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// A parameter is out of range.
+    #[error("invalid simulation parameter: {what}")]
+    InvalidParameter {
+        /// Which one.
+        what: &'static str,
+    },
+    /// The router refused an operation the scenario needs.
+    #[error("the router refused the scenario: {0}")]
+    Router(String),
+}

@@ -17,7 +17,8 @@
 //! - Offers, overflows and timeouts come out as [`Output`]s for the host to
 //!   act on (ring the agent, play a position announcement, transfer elsewhere).
 //! - The [`erlang`] module predicts waiting and staffing from queueing theory,
-//!   and the simulator checks the router against it.
+//!   and the `sim` module (feature `sim`, on by default) checks the router
+//!   against it with a discrete-event simulation.
 //!
 //! # The driving loop
 //!
@@ -65,6 +66,8 @@ pub mod error;
 pub mod id;
 pub mod queue;
 pub mod router;
+#[cfg(feature = "sim")]
+pub mod sim;
 pub mod strategy;
 pub mod time;
 

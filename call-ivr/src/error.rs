@@ -21,3 +21,29 @@ pub enum SourceError {
         len: usize,
     },
 }
+
+/// An event was rejected by [`crate::session::Session::handle`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EventError {
+    /// A key other than 0-9, `*` or `#` was fed.
+    #[error("`{0}` is not a key: 0-9, * or #")]
+    BadKey(char),
+    /// The session was started with, or saved from, another program.
+    #[error("the session belongs to another program (fingerprint {expected:#x}, got {got:#x})")]
+    ProgramMismatch {
+        /// The fingerprint the session was started with.
+        expected: u64,
+        /// The fingerprint of the program passed in.
+        got: u64,
+    },
+}
+
+/// A session could not start.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The program has no `main` flow (only possible for a hand-built program).
+    #[error("the program has no main flow")]
+    NoMain,
+}

@@ -8,24 +8,23 @@
 //! interpreter: the host feeds events (digits, timeouts, lookup results) with
 //! the current time and drains actions (say, play, collect, enqueue,
 //! transfer). Flow files carry their own tests, run offline.
-//!
-//! How it composes with the rest of the family:
-//!
-//! - `call-media` detects the caller's DTMF digits; the host passes them in.
-//! - An "enqueue" action names a queue, a priority and skills, which the host
-//!   hands to `call-routing`.
-//! - The path through the flow ends up in `call-core`'s call detail record.
-//!
-//! # Example
-//!
-//! ```
-//! use call_ivr::source::SourceFile;
-//!
-//! let file = SourceFile::new("main.ivr", "flow main\n  hangup\n")?;
-//! let at = file.location(12)?;
-//! assert_eq!((at.line, at.column), (2, 3));
-//! # Ok::<(), call_ivr::error::SourceError>(())
-//! ```
 
+pub mod ast;
+pub mod check;
+pub mod diagnostic;
 pub mod error;
+pub mod format;
+mod lexer;
+pub mod limits;
+pub mod parser;
+pub mod pattern;
+pub mod program;
+pub mod schedule;
+pub mod session;
 pub mod source;
+pub mod testing;
+pub mod value;
+
+/// The time crate the interpreter and schedules use, re-exported so hosts
+/// pass the same `Timestamp` type.
+pub use jiff;

@@ -186,7 +186,9 @@ fn run(args: &[String]) -> Result<bool, String> {
         while let Some(action) = session.poll_action() {
             match action {
                 Action::Say { text, language, .. } => println!("[say/{language}] {text}"),
-                Action::Play { audio, .. } => println!("[play] {audio}"),
+                Action::Play {
+                    audio, language, ..
+                } => println!("[play/{language}] {audio}"),
                 Action::Lookup { source, key, .. } => println!("[lookup] {source} \"{key}\""),
                 Action::Record {
                     mailbox, max_ms, ..

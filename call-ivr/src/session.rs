@@ -106,6 +106,8 @@ pub enum Action {
         id: RequestId,
         /// The audio id.
         audio: Arc<str>,
+        /// The session's language, for hosts that keep audio per language.
+        language: Arc<str>,
         /// Whether a key stops the prompt.
         barge_in: bool,
     },
@@ -891,6 +893,7 @@ impl Session {
             PromptBody::Audio(t) => Action::Play {
                 id: RequestId(id),
                 audio: self.text(p, Timestamp::UNIX_EPOCH, t)?,
+                language,
                 barge_in: spec.barge_in,
             },
             PromptBody::Table(_) => return Ok(false),

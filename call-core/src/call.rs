@@ -436,9 +436,12 @@ impl Call {
             callback: false,
             self_service_done: false,
         };
-        if state != ConnectionState::Idle {
-            call.events.push(now, event::creation(direction, CUSTOMER));
-        }
+        let created = if state == ConnectionState::Idle {
+            Pending::ServiceInitiated(CUSTOMER)
+        } else {
+            event::creation(direction, CUSTOMER)
+        };
+        call.events.push(now, created);
         call
     }
 
@@ -724,6 +727,99 @@ impl Call {
         self.legs.heap_bytes() + self.events.heap_bytes() + addresses + attributes
     }
 
+    /// Check the model's internal invariants; `Err` names the first broken
+    /// one. Cheap enough to call after every input in tests and fuzzing; a
+    /// failure is a bug in this crate, never in the caller.
+    pub fn check_invariants(&self) -> Result<(), &'static str> {
+        let mut previous: Option<&Leg> = None;
+        for (index, leg) in self.legs.iter().enumerate() {
+            if usize::from(leg.id.0) != index {
+                return Err("leg ids are not their creation index");
+            }
+            if leg.created_at < self.created_at {
+                return Err("a leg was created before its call");
+            }
+            let order = [leg.alerted_at, leg.answered_at, leg.ended_at];
+            let mut last = leg.created_at;
+            for t in order.iter().filter_map(|t| t.get()) {
+                if t < last {
+                    return Err("leg timestamps are out of order");
+                }
+                last = t;
+            }
+            if leg.state.is_ended() != leg.ended_at.is_some() {
+                return Err("a leg's end time disagrees with its state");
+            }
+            if leg.state.is_connected() && !leg.answered_at.is_some() {
+                return Err("a connected leg has no answer time");
+            }
+            if leg.muted && !leg.state.is_connected() {
+                return Err("a leg that is not connected is muted");
+            }
+            if leg.wrap_up_since.is_some() && (leg.agent().is_none() || !leg.state.is_ended()) {
+                return Err("wrap-up on a leg that is not an ended agent leg");
+            }
+            if let Some(p) = previous
+                && p.created_at > leg.created_at
+            {
+                return Err("legs are not in creation order");
+            }
+            previous = Some(leg);
+        }
+        if let Some(c) = self.consultation {
+            let live = |id: LegId| self.legs.get(id).is_some_and(Leg::is_live);
+            if !live(c.consult) || !live(c.held) || !live(c.transferring) {
+                return Err("a consultation refers to an ended leg");
+            }
+            if !self
+                .legs
+                .get(c.held)
+                .and_then(|l| l.state.hold())
+                .is_some_and(HoldState::is_local)
+            {
+                return Err("the party held for a consultation is not held");
+            }
+            if c.consult == c.held || c.consult == c.transferring || c.held == c.transferring {
+                return Err("a consultation names the same leg twice");
+            }
+        }
+        if let Some((_, parked)) = self.parked
+            && !self
+                .legs
+                .get(parked)
+                .and_then(|l| l.state.hold())
+                .is_some_and(HoldState::is_local)
+        {
+            return Err("a parked party is not held");
+        }
+        if let Segment::Offered { leg, .. } = self.segment
+            && !self.legs.get(leg).is_some_and(|l| l.state.is_setting_up())
+        {
+            return Err("the offered leg is not being set up");
+        }
+        let all_ended = self.legs.iter().all(|l| !l.is_live());
+        if all_ended != self.is_cleared() {
+            return Err("the call's cleared flag disagrees with its legs");
+        }
+        if self.is_cleared() && (self.consultation.is_some() || self.parked.is_some()) {
+            return Err("an ended call still has a consultation or a park");
+        }
+        let wrapping = self.legs.iter().any(|l| l.wrap_up_since.is_some());
+        if self.is_closed() != (self.is_cleared() && !wrapping) {
+            return Err("the call's closed flag disagrees with cleared and wrap-up");
+        }
+        if self.abandoned.is_some() && (self.agent_answered_at.is_some() || self.callback) {
+            return Err("an abandoned call reached an agent or asked for a callback");
+        }
+        if self.is_closed() && self.poll_timeout().is_some() {
+            return Err("a closed call still has a deadline");
+        }
+        if self.legs.len() > Self::MAX_LEGS {
+            return Err("more legs than the limit");
+        }
+        Ok(())
+    }
+
     // ----- output --------------------------------------------------------
 
     /// The next event, oldest first. Drain after every input.
@@ -732,10 +828,18 @@ impl Call {
         let call = self.id;
         let party = |leg: LegId| self.legs.get(leg).map(|l| (l.party.clone(), l.role));
         Some(match pending {
-            Pending::Offered(leg) | Pending::Originated(leg) => {
+            Pending::Offered(leg) | Pending::ServiceInitiated(leg) | Pending::Originated(leg) => {
                 let (party, role) = party(leg)?;
                 if matches!(pending, Pending::Offered(_)) {
                     CallEvent::Offered {
+                        call,
+                        at,
+                        leg,
+                        party,
+                        role,
+                    }
+                } else if matches!(pending, Pending::ServiceInitiated(_)) {
+                    CallEvent::ServiceInitiated {
                         call,
                         at,
                         leg,
@@ -910,42 +1014,53 @@ impl Call {
         next
     }
 
-    /// Apply every deadline that has passed by `now`.
+    /// Apply every deadline that has passed by `now`, earliest first. Each
+    /// takes effect at its own deadline (or at the latest earlier input, if
+    /// that is later), so a late wake-up does not stretch ring or wrap-up times.
     pub fn handle_timeout(&mut self, now: Timestamp) {
+        let mut floor = self.last;
         let now = self.clock(now);
-        if !self.is_cleared()
-            && let Some(limit) = deadline(self.created_at, self.limits.max_call_length)
-            && limit <= now
-        {
-            self.clear_everything(limit.max(self.created_at), PlatformCause::MAX_CALL_LENGTH);
-        }
-        match self.segment {
-            Segment::Offered { since, leg, .. } => {
-                if let Some(limit) = deadline(since, self.limits.ring_no_answer)
-                    && limit <= now
-                {
-                    self.end_leg(
-                        now,
-                        leg,
-                        ConnectionState::Cleared {
-                            cause: Q850Cause::NO_ANSWER,
-                            platform_cause: Some(PlatformCause::RING_NO_ANSWER),
-                            cleared_by: ClearedBy::Platform,
-                        },
-                    );
-                }
+        // Each round removes at least one deadline; a call has at most one
+        // per leg plus three.
+        for _ in 0..Self::MAX_LEGS + 3 {
+            let Some(next) = self.poll_timeout() else {
+                break;
+            };
+            if next > now {
+                break;
             }
-            Segment::Queued { .. } => {}
-            _ => {}
+            let at = next.max(floor);
+            self.expire(next, at);
+            self.settle(at);
+            floor = at;
         }
-        // A requeue after ring-no-answer may already be past the queue limit.
+    }
+
+    /// Apply the deadlines due exactly at `due`, stamping events with `at`.
+    fn expire(&mut self, due: Timestamp, at: Timestamp) {
+        if !self.is_cleared() && deadline(self.created_at, self.limits.max_call_length) == Some(due)
+        {
+            self.clear_everything(at, PlatformCause::MAX_CALL_LENGTH);
+        }
+        if let Segment::Offered { since, leg, .. } = self.segment
+            && deadline(since, self.limits.ring_no_answer) == Some(due)
+        {
+            self.end_leg(
+                at,
+                leg,
+                ConnectionState::Cleared {
+                    cause: Q850Cause::NO_ANSWER,
+                    platform_cause: Some(PlatformCause::RING_NO_ANSWER),
+                    cleared_by: ClearedBy::Platform,
+                },
+            );
+        }
         if let Segment::Queued { queue, since } = self.segment
-            && let Some(limit) = deadline(since, self.limits.max_queue_wait)
-            && limit <= now
+            && deadline(since, self.limits.max_queue_wait).is_some_and(|d| d <= due)
         {
             self.segment = Segment::SelfService;
             self.events
-                .push(now, Pending::Dequeued(queue, DequeueReason::Timeout));
+                .push(at, Pending::Dequeued(queue, DequeueReason::Timeout));
         }
         let wrap_up = self.limits.wrap_up;
         loop {
@@ -956,13 +1071,12 @@ impl Call {
                     leg.wrap_up_since
                         .get()
                         .and_then(|since| deadline(since, wrap_up))
-                        .is_some_and(|limit| limit <= now)
+                        .is_some_and(|limit| limit <= due)
                 })
                 .map(Leg::id);
             let Some(leg) = next else { break };
-            self.finish_wrap_up(now, leg, true);
+            self.finish_wrap_up(at, leg, true);
         }
-        self.settle(now);
     }
 
     // ----- helpers -------------------------------------------------------
@@ -2622,7 +2736,10 @@ mod tests {
     #[test]
     fn preview_dials_an_idle_leg() {
         let mut call = Call::preview(CallId(4), t(0), addr("555"), None, CallLimits::default());
-        assert!(!call.has_events());
+        assert!(matches!(
+            call.poll_event(),
+            Some(CallEvent::ServiceInitiated { .. })
+        ));
         assert!(call.handle_answered(t(1), CUSTOMER).is_err());
         call.dial(t(2), CUSTOMER).unwrap();
         assert!(matches!(

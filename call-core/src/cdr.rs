@@ -353,10 +353,23 @@ impl CallDetailRecord {
             let (Some(a), Some(e)) = (leg.answered_at, leg.ended_at) else {
                 continue;
             };
-            for hold in self.holds.iter().filter(|h| {
-                h.side == HoldSide::Local && h.leg != leg.leg && h.start >= a && h.start < e
-            }) {
-                total += overlap(a, e, hold.start, hold.end);
+            // Union of the clipped holds, so two parties held at once count once.
+            let mut spans: Vec<(Timestamp, Timestamp)> = self
+                .holds
+                .iter()
+                .filter(|h| {
+                    h.side == HoldSide::Local && h.leg != leg.leg && h.start >= a && h.start < e
+                })
+                .map(|h| (h.start, h.end.min(e)))
+                .collect();
+            spans.sort_unstable();
+            let mut covered_until = a;
+            for (start, end) in spans {
+                let start = start.max(covered_until);
+                if end > start {
+                    total += end.millis_since(start);
+                    covered_until = end;
+                }
             }
         }
         total
@@ -385,11 +398,6 @@ impl CallDetailRecord {
                 .any(|l| l.party.agent() == Some(a) && l.answered_at.is_some())
         })
     }
-}
-
-/// Milliseconds of overlap between `[a0, a1)` and `[b0, b1)`.
-pub(crate) fn overlap(a0: Timestamp, a1: Timestamp, b0: Timestamp, b1: Timestamp) -> u64 {
-    a1.min(b1).millis_since(a0.max(b0))
 }
 
 /// Where finished records go: a file, a database, a message bus, the KPI
@@ -570,7 +578,25 @@ impl CdrBuilder {
             return Err(CdrError::AfterClose);
         }
         match event {
+            CallEvent::Originated { leg, .. }
+                if self.legs.iter().any(|l| {
+                    l.leg == *leg
+                        && l.direction == Direction::Outbound
+                        && l.alerted_at.is_none()
+                        && l.answered_at.is_none()
+                        && l.ended_at.is_none()
+                }) =>
+            {
+                // A previewed leg being dialled: already recorded at creation.
+            }
             CallEvent::Offered {
+                at,
+                leg,
+                party,
+                role,
+                ..
+            }
+            | CallEvent::ServiceInitiated {
                 at,
                 leg,
                 party,
@@ -972,15 +998,6 @@ impl CdrBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn overlap_is_never_negative() {
-        let t = Timestamp::from_millis;
-        assert_eq!(overlap(t(0), t(10), t(5), t(20)), 5);
-        assert_eq!(overlap(t(0), t(10), t(10), t(20)), 0);
-        assert_eq!(overlap(t(0), t(10), t(15), t(20)), 0);
-        assert_eq!(overlap(t(5), t(6), t(0), t(20)), 1);
-    }
 
     #[test]
     fn builder_rejects_other_calls_and_unknown_legs() {

@@ -81,7 +81,21 @@ pub enum CallEvent {
         /// What the leg is for.
         role: LegRole,
     },
-    /// We started an outgoing leg (CSTA Originated / Service Initiated).
+    /// A previewed outgoing leg was created but not dialled yet (CSTA
+    /// Service Initiated); `originated` follows when it is dialled.
+    ServiceInitiated {
+        /// Call.
+        call: CallId,
+        /// When.
+        at: Timestamp,
+        /// The new leg.
+        leg: LegId,
+        /// Who we will call.
+        party: Party,
+        /// What the leg is for.
+        role: LegRole,
+    },
+    /// We started an outgoing leg (CSTA Originated).
     Originated {
         /// Call.
         call: CallId,
@@ -317,6 +331,7 @@ impl CallEvent {
     pub fn call(&self) -> CallId {
         match self {
             CallEvent::Offered { call, .. }
+            | CallEvent::ServiceInitiated { call, .. }
             | CallEvent::Originated { call, .. }
             | CallEvent::Delivered { call, .. }
             | CallEvent::Established { call, .. }
@@ -344,6 +359,7 @@ impl CallEvent {
     pub fn at(&self) -> Timestamp {
         match self {
             CallEvent::Offered { at, .. }
+            | CallEvent::ServiceInitiated { at, .. }
             | CallEvent::Originated { at, .. }
             | CallEvent::Delivered { at, .. }
             | CallEvent::Established { at, .. }
@@ -373,6 +389,7 @@ impl CallEvent {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Pending {
     Offered(LegId),
+    ServiceInitiated(LegId),
     Originated(LegId),
     Delivered(LegId, bool),
     Established(LegId),

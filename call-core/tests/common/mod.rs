@@ -7,6 +7,8 @@
     clippy::panic
 )]
 
+pub mod model;
+
 use call_core::call::{Call, CallLimits};
 use call_core::cause::Q850Cause;
 use call_core::cdr::{CallDetailRecord, CdrBuilder};

@@ -160,9 +160,11 @@ pub struct StreamKey {
 ///
 /// - A packet is *in time sequence* when its extended RTP timestamp is not
 ///   older than the stream's first one; only those are measured, and each
-///   becomes the reference (arrival time and timestamp) for the next. A
-///   reordered packet is therefore measured against its successor, and its
-///   successor against it, which is how Wireshark scores reordering.
+///   becomes the reference arrival time for the next (a reordered packet is
+///   measured against its successor, and its successor against it, which
+///   is how Wireshark scores reordering). The reference timestamp is that
+///   of the last in-sequence packet *with a clock rate*, so RFC 4733 events,
+///   which keep the timestamp of the event start, do not move it.
 /// - delta = arrival - reference arrival.
 /// - With a known clock rate (static payload types; RFC 4733 events and
 ///   unknown dynamic types have none): expected = reference arrival +
@@ -246,7 +248,9 @@ impl StreamTiming {
         }
         if in_time {
             self.reference_ms = arrival;
-            self.reference_ts = ts;
+            if clock_rate != 0 {
+                self.reference_ts = ts;
+            }
         }
         self.total += 1;
     }

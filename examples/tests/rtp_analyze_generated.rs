@@ -468,3 +468,87 @@ fn g722_and_wideband_timing() {
     s.jitter_us = 8000;
     check(&s, Format::Pcap, Link::Ethernet, false);
 }
+
+/// Audio with RFC 4733 events and comfort noise in the same SSRC, the way
+/// a SIP phone sends them: the events replace audio for a while and carry
+/// the timestamp of their start; the end packet is sent three times with
+/// the same sequence number.
+#[test]
+fn audio_with_dtmf_events_and_comfort_noise() {
+    let (src, dst) = (a("192.0.2.30:16384"), a("192.0.2.40:16390"));
+    let mut w = CaptureWriter::new(Format::Pcap, Link::Ethernet);
+    let mut rng = Rng::new(11);
+    let mut seq: u16 = 30_000;
+    let mut at = Duration::ZERO;
+    let ssrc = 0x0bad_cafe;
+    let send =
+        |w: &mut CaptureWriter, at: Duration, bytes: &[u8]| w.add(EPOCH + at, src, dst, bytes);
+    let mut buf = [0u8; 256];
+    for i in 0u32..600 {
+        let ts = 8000 + 160 * i;
+        let jitter = Duration::from_micros(rng.below(2500));
+        let digit = match i {
+            100..=111 => Some(4u8),
+            300..=311 => Some(11u8),
+            _ => None,
+        };
+        let len = if let Some(digit) = digit {
+            let start = if i < 200 { 100 } else { 300 };
+            let event_ts = 8000 + 160 * start;
+            let n = (i - start) as u16;
+            let end = n >= 9;
+            let duration = 160 * (n.min(9) + 1);
+            let payload = [
+                digit,
+                if end { 0x80 | 10 } else { 10 },
+                (duration >> 8) as u8,
+                duration as u8,
+            ];
+            let len = RtpBuilder::new()
+                .payload_type(101)
+                .marker(n == 0)
+                .sequence_number(seq)
+                .timestamp(event_ts)
+                .ssrc(ssrc)
+                .payload(&payload)
+                .write(&mut buf)
+                .unwrap();
+            if !end || n == 11 {
+                seq = seq.wrapping_add(1);
+            }
+            len
+        } else if i % 97 == 50 {
+            // RFC 3389 comfort noise: one noise-level byte.
+            let len = RtpBuilder::new()
+                .payload_type(13)
+                .sequence_number(seq)
+                .timestamp(ts)
+                .ssrc(ssrc)
+                .payload(&[40])
+                .write(&mut buf)
+                .unwrap();
+            seq = seq.wrapping_add(1);
+            len
+        } else {
+            let len = RtpBuilder::new()
+                .payload_type(0)
+                .marker(i == 0 || i == 112 || i == 312)
+                .sequence_number(seq)
+                .timestamp(ts)
+                .ssrc(ssrc)
+                .payload(&[0x7f; 160])
+                .write(&mut buf)
+                .unwrap();
+            seq = seq.wrapping_add(1);
+            len
+        };
+        send(&mut w, at + jitter, &buf[..len]);
+        at += Duration::from_millis(20);
+    }
+    let path = w.save("audio-dtmf-cn");
+    assert_eq!(assert_agree(&path), 1);
+    let ours = rtp_analyze_support::run_ours(&path);
+    assert_eq!(ours[0].dtmf, "4#");
+    assert_eq!(ours[0].payload_type, 0);
+    check_fields(&path);
+}

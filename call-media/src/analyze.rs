@@ -71,7 +71,7 @@ use std::time::Duration;
 
 use crate::rtp::RtpPacket;
 use crate::seq::TimestampUnwrapper;
-use crate::stats::ReceiverStats;
+use crate::stats::{PacketClass, ReceiverStats};
 use crate::telephone_event::TelephoneEvent;
 
 /// The largest forward sequence step from a candidate's first packet that
@@ -369,6 +369,9 @@ struct Stream {
     packets: u64,
     pt_counts: [u32; 128],
     stats: ReceiverStats,
+    /// Packets expected by the runs before the last RFC 3550 restart,
+    /// each counting the packet that announced the jump.
+    expected_before_restart: u64,
     timing: StreamTiming,
     events: Option<EventTrack>,
     first_seen: Duration,
@@ -387,7 +390,8 @@ pub struct StreamReport {
     pub telephone_event_pt: Option<u8>,
     /// Every RTP packet of the stream.
     pub packets: u64,
-    /// Packets expected (RFC 3550 §A.3).
+    /// Packets expected (RFC 3550 §A.3), summed over the runs when the
+    /// sequence restarted after a confirmed jump (§A.1).
     pub expected: u64,
     /// `expected - packets`; negative with duplicates.
     pub lost: i64,
@@ -556,6 +560,7 @@ impl Stream {
             pt_counts: [0; 128],
             // An analyzer counts from the first packet: no probation.
             stats: ReceiverStats::with_probation(key.ssrc, clock, 1),
+            expected_before_restart: 0,
             timing: StreamTiming::default(),
             events: None,
             first_seen: now,
@@ -581,7 +586,11 @@ impl Stream {
         if let Some(c) = self.pt_counts.get_mut(usize::from(payload_type)) {
             *c = c.saturating_add(1);
         }
-        self.stats.on_packet(now, seq, timestamp);
+        let run_expected = self.stats.expected();
+        if self.stats.on_packet(now, seq, timestamp) == PacketClass::Restarted {
+            // RFC 3550 A.1: the sender restarted; the jump is not loss.
+            self.expected_before_restart += run_expected + 1;
+        }
         if payload_type >= 96 {
             if self.events.is_none() && payload_len == 4 {
                 self.events = Some(EventTrack::new(payload_type));
@@ -615,7 +624,7 @@ impl Stream {
             }
         }
         let payload_type = best.map(|(_, pt)| pt).or(event_pt).unwrap_or(0);
-        let expected = self.stats.expected();
+        let expected = self.expected_before_restart + self.stats.expected();
         StreamReport {
             key: self.key,
             payload_type,
@@ -705,6 +714,22 @@ mod tests {
         assert_eq!(r.payload_type, 101);
         assert_eq!(r.mean_jitter_ms, None);
         assert_eq!(r.packets, 15);
+    }
+
+    #[test]
+    fn a_confirmed_jump_is_a_restart_not_loss() {
+        let mut a = RtpAnalyzer::new();
+        let (s, d) = (addr("1.1.1.1:1000"), addr("2.2.2.2:2000"));
+        let seqs = (100u16..110).chain(20_000..20_010).chain([20_500]);
+        for (i, seq) in seqs.enumerate() {
+            let now = Duration::from_millis(20 * i as u64);
+            a.feed(now, s, d, &rtp(0, seq, 160 * i as u32, 3, false, &[0; 8]));
+        }
+        let r = a.streams().next().unwrap();
+        assert_eq!(r.packets, 21);
+        // Two runs of 10, then a gap of 490 inside the second run.
+        assert_eq!(r.expected, 10 + 1 + 9 + 491);
+        assert_eq!(r.lost, 490);
     }
 
     #[test]

@@ -15,6 +15,13 @@
 //! - Nothing here depends on the other crates: a recorder or an SBC can take
 //!   `call-media` alone.
 //!
+//! On the receiving side, [`seq`] extends sequence numbers and timestamps
+//! (RFC 3550 §A.1), [`stats`] keeps per-SSRC receiver statistics and builds
+//! RTCP report blocks from them, and [`analyze`] finds RTP streams in
+//! arbitrary UDP traffic and scores them the way Wireshark does; with the
+//! `pcap` feature, the `capture` module reads pcap and pcapng files for it
+//! (the `rtp_analyze` example is a complete host).
+//!
 //! # Example
 //!
 //! ```

@@ -198,6 +198,13 @@ fn check(s: &Scenario, format: Format, link: Link, v6: bool) {
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ];
     w.add(EPOCH + Duration::from_secs(30), rtcp_src, rtcp_dst, &rr);
+    // RFC 5761 rtcp-mux: RTCP on the RTP ports themselves.
+    w.add(EPOCH + Duration::from_millis(30_500), src, dst, &rr);
+    // An ICE connectivity check (STUN binding request) on the RTP ports.
+    let stun = [
+        0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+    ];
+    w.add(EPOCH + Duration::from_millis(30_600), src, dst, &stun);
     w.add(
         EPOCH + Duration::from_secs(31),
         src,
@@ -283,6 +290,10 @@ fn check_fields(path: &Path) {
         };
         // tshark's heuristic: version 2 to an even port, not RTCP.
         if udp.dst.port() % 2 != 0 {
+            continue;
+        }
+        // RFC 5761 §4: RTCP packet types share the second octet's range 192..=223.
+        if udp.payload.get(1).is_some_and(|b| (192..=223).contains(b)) {
             continue;
         }
         let Ok(p) = RtpPacket::parse(udp.payload) else {

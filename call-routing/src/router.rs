@@ -328,6 +328,9 @@ struct CallKey {
     time: i64,
     /// Arrival sequence: FIFO among equal keys.
     seq: u64,
+    /// Arrival time in µs (never decides the order: `seq` is unique). Kept
+    /// in the key so the cross-queue policy needs no lookup.
+    arrived: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -441,8 +444,14 @@ struct Queue {
     strategy: Box<dyn Strategy>,
     /// Available members per level.
     agents: [BTreeSet<(SortKey, AgentId)>; Level::COUNT],
+    /// Available members of every level, for calls that accept any level.
+    all_agents: BTreeSet<(SortKey, AgentId)>,
     /// Waiting calls per current minimum level.
     calls: [BTreeSet<(CallKey, CallId)>; Level::COUNT],
+    /// Bit `l` set when `calls[l]` is not empty.
+    call_levels: u16,
+    /// Waiting calls with extra skill requirements (0: no filtering needed).
+    filtered_calls: usize,
     waiting: usize,
     members: u32,
     ready_members: u32,
@@ -451,6 +460,46 @@ struct Queue {
 }
 
 impl Queue {
+    fn insert_agent(&mut self, level: Level, key: SortKey, id: AgentId) {
+        if let Some(set) = self.agents.get_mut(level.index()) {
+            set.insert((key, id));
+        }
+        self.all_agents.insert((key, id));
+    }
+
+    fn remove_agent(&mut self, level: Level, key: SortKey, id: AgentId) {
+        if let Some(set) = self.agents.get_mut(level.index()) {
+            set.remove(&(key, id));
+        }
+        self.all_agents.remove(&(key, id));
+    }
+
+    fn insert_call(&mut self, level: Level, key: CallKey, id: CallId, filtered: bool) {
+        if let Some(set) = self.calls.get_mut(level.index())
+            && set.insert((key, id))
+        {
+            self.waiting += 1;
+            self.call_levels |= 1 << level.index();
+            if filtered {
+                self.filtered_calls += 1;
+            }
+        }
+    }
+
+    fn remove_call(&mut self, level: Level, key: CallKey, id: CallId, filtered: bool) {
+        if let Some(set) = self.calls.get_mut(level.index())
+            && set.remove(&(key, id))
+        {
+            self.waiting -= 1;
+            if set.is_empty() {
+                self.call_levels &= !(1 << level.index());
+            }
+            if filtered {
+                self.filtered_calls -= 1;
+            }
+        }
+    }
+
     fn is_empty_under(&self, policy: EmptyPolicy) -> bool {
         match policy {
             EmptyPolicy::Never => false,
@@ -502,12 +551,14 @@ fn duration_key(d: Duration) -> i64 {
 fn call_key(ordering: QueueOrdering, priority: i32, arrived: Timestamp, seq: u64) -> CallKey {
     match ordering {
         QueueOrdering::Aging { boost } => CallKey {
+            arrived: key_micros(arrived),
             class: 0,
             time: key_micros(arrived)
                 .saturating_sub(duration_key(boost).saturating_mul(i64::from(priority))),
             seq,
         },
         QueueOrdering::StrictPriority => CallKey {
+            arrived: key_micros(arrived),
             class: -i64::from(priority),
             time: key_micros(arrived),
             seq,
@@ -646,7 +697,10 @@ impl Router {
                 config,
                 strategy,
                 agents: Default::default(),
+                all_agents: BTreeSet::new(),
                 calls: Default::default(),
+                call_levels: 0,
+                filtered_calls: 0,
                 waiting: 0,
                 members: 0,
                 ready_members: 0,
@@ -698,9 +752,7 @@ impl Router {
 
     /// Available members of `queue`.
     pub fn available_agents(&self, queue: QueueId) -> Option<usize> {
-        self.queues
-            .get(&queue)
-            .map(|q| q.agents.iter().map(BTreeSet::len).sum())
+        self.queues.get(&queue).map(|q| q.all_agents.len())
     }
 
     // ----- agents -------------------------------------------------------
@@ -947,61 +999,53 @@ impl Router {
     /// match its state; with `rekey`, recomputes its keys (its statistics
     /// changed).
     fn refresh_agent(&mut self, id: AgentId, _now: Timestamp, rekey: bool) {
-        let Some(agent) = self.agents.get(&id) else {
+        let Some(agent) = self.agents.get_mut(&id) else {
             return;
         };
-        let count = agent.memberships.len();
-        for i in 0..count {
-            let Some(agent) = self.agents.get(&id) else {
-                return;
-            };
-            let Some(m) = agent.memberships.get(i) else {
-                return;
-            };
-            let can = agent.can_take(m.channel);
-            let (queue_id, level, old, queue_calls) = (m.queue, m.level, m.key, m.calls);
-            let Some(queue) = self.queues.get_mut(&queue_id) else {
+        let Agent {
+            memberships,
+            channels,
+            ready,
+            wrap_up_until,
+            order,
+            idle_since,
+            last_call_end,
+            calls,
+            talk_time,
+            attributes,
+            ..
+        } = agent;
+        let free = *ready && wrap_up_until.is_none();
+        for m in memberships.iter_mut() {
+            let can = free
+                && channels
+                    .iter()
+                    .any(|c| c.channel == m.channel && c.in_use < c.capacity);
+            if !can && m.key.is_none() || can && m.key.is_some() && !rekey {
+                continue;
+            }
+            let Some(queue) = self.queues.get_mut(&m.queue) else {
                 continue;
             };
-            let set = match queue.agents.get_mut(level.index()) {
-                Some(set) => set,
-                None => continue,
-            };
-            let new_key = match (can, old) {
-                (false, None) => continue,
-                (true, Some(_)) if !rekey => continue,
-                (false, Some(key)) => {
-                    set.remove(&(key, id));
-                    None
-                }
-                (true, old) => {
-                    if let Some(key) = old {
-                        set.remove(&(key, id));
-                    }
-                    let random = splitmix(&mut self.rng);
-                    let view = AgentView {
-                        id,
-                        level,
-                        order: agent.order,
-                        idle_since: agent.idle_since,
-                        last_call_end: agent.last_call_end,
-                        calls: agent.calls,
-                        queue_calls,
-                        talk_time: agent.talk_time,
-                        attributes: &agent.attributes,
-                        random,
-                    };
-                    let key = queue.strategy.key(&view);
-                    if let Some(set) = queue.agents.get_mut(level.index()) {
-                        set.insert((key, id));
-                    }
-                    Some(key)
-                }
-            };
-            if let Some(agent) = self.agents.get_mut(&id)
-                && let Some(m) = agent.memberships.get_mut(i)
-            {
-                m.key = new_key;
+            if let Some(key) = m.key.take() {
+                queue.remove_agent(m.level, key, id);
+            }
+            if can {
+                let view = AgentView {
+                    id,
+                    level: m.level,
+                    order: *order,
+                    idle_since: *idle_since,
+                    last_call_end: *last_call_end,
+                    calls: *calls,
+                    queue_calls: m.calls,
+                    talk_time: *talk_time,
+                    attributes: attributes.as_slice(),
+                    random: splitmix(&mut self.rng),
+                };
+                let key = queue.strategy.key(&view);
+                queue.insert_agent(m.level, key, id);
+                m.key = Some(key);
             }
         }
     }
@@ -1144,6 +1188,7 @@ impl Router {
         };
         call.state = CallState::Waiting;
         let (queue_id, key, level) = (call.queue, call.key, call.level);
+        let filtered = !call.skills.is_empty();
         let Some(q) = self.queues.get_mut(&queue_id) else {
             return;
         };
@@ -1155,11 +1200,7 @@ impl Router {
             });
             return;
         }
-        if let Some(set) = q.calls.get_mut(level.index())
-            && set.insert((key, id))
-        {
-            q.waiting += 1;
-        }
+        q.insert_call(level, key, id, filtered);
     }
 
     /// Takes a waiting call out of its queue's waiting set or its preferred
@@ -1170,11 +1211,8 @@ impl Router {
         };
         match call.state {
             CallState::Waiting => {
-                if let Some(q) = self.queues.get_mut(&call.queue)
-                    && let Some(set) = q.calls.get_mut(call.level.index())
-                    && set.remove(&(call.key, id))
-                {
-                    q.waiting -= 1;
+                if let Some(q) = self.queues.get_mut(&call.queue) {
+                    q.remove_call(call.level, call.key, id, !call.skills.is_empty());
                 }
             }
             CallState::Preferred(agent) => {
@@ -1503,14 +1541,18 @@ impl Router {
                         .get(&a)
                         .is_some_and(|agent| agent.meets(&call.skills)))
         };
-        let levels = q.agents.get(call.level.index()..).unwrap_or(&[]);
         if q.strategy.prefer_higher_level() {
+            let levels = q.agents.get(call.level.index()..).unwrap_or(&[]);
             return levels
                 .iter()
                 .rev()
                 .find_map(|set| first_agent(set, resume, ok))
                 .map(|(_, k, a)| (k, a));
         }
+        if call.level == Level::MIN {
+            return first_agent(&q.all_agents, resume, ok).map(|(_, k, a)| (k, a));
+        }
+        let levels = q.agents.get(call.level.index()..).unwrap_or(&[]);
         levels
             .iter()
             .filter_map(|set| first_agent(set, resume, ok))
@@ -1520,9 +1562,18 @@ impl Router {
 
     /// The best waiting call of `queue` for an agent at `level` with `agent`'s skills.
     fn head_call(&self, q: &Queue, level: Level, agent: &Agent) -> Option<(CallKey, CallId)> {
-        let sets = q.calls.get(..=level.index()).unwrap_or(&[]);
-        sets.iter()
-            .filter_map(|set| {
+        // Only the non-empty levels the agent qualifies for.
+        let mut levels = q.call_levels & ((2_u32 << level.index()) - 1) as u16;
+        let mut best: Option<(CallKey, CallId)> = None;
+        while levels != 0 {
+            let l = levels.trailing_zeros() as usize;
+            levels &= levels - 1;
+            let Some(set) = q.calls.get(l) else {
+                continue;
+            };
+            let head = if q.filtered_calls == 0 {
+                set.first().copied()
+            } else {
                 set.iter()
                     .find(|(_, c)| {
                         self.calls
@@ -1530,8 +1581,14 @@ impl Router {
                             .is_some_and(|call| call.skills.is_empty() || agent.meets(&call.skills))
                     })
                     .copied()
-            })
-            .min()
+            };
+            if let Some(head) = head
+                && best.is_none_or(|b| head < b)
+            {
+                best = Some(head);
+            }
+        }
+        best
     }
 
     /// Offers calls to an agent while it has capacity and calls wait for it.
@@ -1915,6 +1972,8 @@ impl Router {
             leaving.extend(std::mem::take(set));
         }
         q.waiting = 0;
+        q.call_levels = 0;
+        q.filtered_calls = 0;
         leaving.sort_unstable();
         for (_, call) in leaving {
             self.calls.remove(&call);

@@ -1281,19 +1281,23 @@ impl Checker {
             }
         }
 
-        // Which flows are used at all.
+        // Which flows are used at all: reachable calls, from main.
+        let mut reached_calls: Vec<Vec<u16>> = vec![Vec::new(); infos.len()];
+        for (i, node) in self.nodes.iter().enumerate() {
+            if let (true, NodeKind::Call { flow, .. }) = (reach.get(i), &node.kind)
+                && let Some(list) = reached_calls.get_mut(node.flow as usize)
+            {
+                list.push(*flow);
+            }
+        }
         let mut used = Marks::new(infos.len());
         let mut todo = vec![main];
         while let Some(f) = todo.pop() {
             if used.set(f as usize) {
                 continue;
             }
-            for (i, node) in self.nodes.iter().enumerate() {
-                if let (true, true, NodeKind::Call { flow, .. }) =
-                    (reach.get(i), node.flow == f, &node.kind)
-                {
-                    todo.push(*flow);
-                }
+            if let Some(callees) = reached_calls.get(f as usize) {
+                todo.extend(callees);
             }
         }
         for (f, flow) in flows.iter().enumerate() {
@@ -1519,16 +1523,24 @@ impl Checker {
     fn silent_cycles(&self) -> Vec<Vec<NodeId>> {
         const UNSEEN: usize = usize::MAX;
         let n = self.nodes.len();
-        let succ = |i: usize| {
-            let mut out = Vec::new();
-            if let Some(node) = self.nodes.get(i) {
-                node.kind.edges(|t, e| {
-                    if matches!(e, Edge::Silent | Edge::AfterCall) && (t as usize) < n {
-                        out.push(t as usize);
-                    }
-                });
+        // Adjacency in one vector: the successors of `i` are
+        // `targets[starts[i]..starts[i + 1]]`.
+        let mut starts = Vec::with_capacity(n + 1);
+        let mut targets: Vec<usize> = Vec::with_capacity(n * 2);
+        for node in &self.nodes {
+            starts.push(targets.len());
+            node.kind.edges(|t, e| {
+                if matches!(e, Edge::Silent | Edge::AfterCall) && (t as usize) < n {
+                    targets.push(t as usize);
+                }
+            });
+        }
+        starts.push(targets.len());
+        let succ = |i: usize| -> &[usize] {
+            match (starts.get(i), starts.get(i + 1)) {
+                (Some(&a), Some(&b)) => targets.get(a..b).unwrap_or_default(),
+                _ => &[],
             }
-            out
         };
         let mut index = vec![UNSEEN; n];
         let mut low = vec![0usize; n];
@@ -1546,7 +1558,7 @@ impl Checker {
             if get(&index, root) != UNSEEN {
                 continue;
             }
-            let mut work: Vec<(usize, Vec<usize>, usize)> = vec![(root, succ(root), 0)];
+            let mut work: Vec<(usize, &[usize], usize)> = vec![(root, succ(root), 0)];
             put(&mut index, root, next_index);
             put(&mut low, root, next_index);
             next_index += 1;

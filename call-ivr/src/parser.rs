@@ -1519,6 +1519,15 @@ impl<'a> Parser<'a> {
             let inner = inner?;
             self.node(at)?;
             let span = Span::new(at.start, inner.span.end);
+            // `-(5)` is the literal -5 too, so every form prints the same.
+            if let ExprKind::Int(v) = inner.kind
+                && let Some(neg) = v.checked_neg()
+            {
+                return Some(Expr {
+                    kind: ExprKind::Int(neg),
+                    span,
+                });
+            }
             return Some(Expr {
                 kind: ExprKind::Unary(UnaryOp::Neg, Box::new(inner)),
                 span,
@@ -1624,6 +1633,14 @@ impl<'a> Parser<'a> {
             body
         };
         let base = span.start as usize + 1;
+        if !inner.contains(['\\', '{']) {
+            let parts = if inner.is_empty() {
+                Vec::new()
+            } else {
+                vec![StrPart::Text(inner.to_string())]
+            };
+            return Some(StrLit { parts, span });
+        }
         let mut parts = Vec::new();
         let mut buf = String::new();
         let mut chars = inner.char_indices().peekable();

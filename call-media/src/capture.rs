@@ -311,6 +311,13 @@ impl<'a> CaptureReader<'a> {
                     big_endian,
                     interfaces,
                 } => {
+                    // A new section may change the byte order: its byte-order
+                    // magic says which.
+                    if input.get(..4) == Some(&PCAPNG_SHB.to_le_bytes()[..])
+                        && let Some(bom) = input.get(8..12)
+                    {
+                        *big_endian = bom == [0x1a, 0x2b, 0x3c, 0x4d];
+                    }
                     if let Some(&len) = input.get(4..).and_then(<[u8]>::first_chunk::<4>) {
                         let block_len = if *big_endian {
                             u32::from_be_bytes(len)
@@ -349,7 +356,7 @@ impl<'a> CaptureReader<'a> {
                                     what: "too many pcapng interfaces in one section",
                                 });
                             }
-                            let Some(units_per_sec) = idb.ts_resolution().filter(|&r| r > 0) else {
+                            let Some(units_per_sec) = units_per_second(idb.if_tsresol) else {
                                 return Err(CaptureError::Corrupt {
                                     offset,
                                     what: "pcapng interface has an invalid timestamp resolution",
@@ -407,6 +414,17 @@ impl<'a> CaptureReader<'a> {
                 }
             }
         }
+    }
+}
+
+/// pcapng `if_tsresol`: 10^-n s, or 2^-n s with the top bit set. (Decoded
+/// here: `pcap-parser` 0.17 rejects every binary resolution.)
+fn units_per_second(tsresol: u8) -> Option<u64> {
+    let n = u32::from(tsresol & 0x7f);
+    if tsresol & 0x80 == 0 {
+        10u64.checked_pow(n)
+    } else {
+        1u64.checked_shl(n).filter(|_| n < 64)
     }
 }
 
@@ -742,6 +760,137 @@ mod tests {
         );
         let msg = results[1].clone().unwrap_err().to_string();
         assert!(msg.contains("byte offset 71"), "{msg}");
+    }
+
+    fn ng_block(out: &mut Vec<u8>, be: bool, block_type: u32, body: &[u8]) {
+        let len = (12 + body.len()) as u32;
+        let w = |v: u32| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        out.extend_from_slice(&w(block_type));
+        out.extend_from_slice(&w(len));
+        out.extend_from_slice(body);
+        out.extend_from_slice(&w(len));
+    }
+
+    /// A pcapng section: SHB, an IDB with `tsresol`, and one EPB per frame.
+    fn ng_section(out: &mut Vec<u8>, be: bool, link: u16, tsresol: u8, frames: &[(u64, &[u8])]) {
+        let w16 = |v: u16| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        let w32 = |v: u32| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        let mut shb = w32(0x1a2b_3c4d).to_vec();
+        shb.extend_from_slice(&w16(1));
+        shb.extend_from_slice(&w16(0));
+        shb.extend_from_slice(&[0xff; 8]);
+        ng_block(out, be, 0x0a0d_0d0a, &shb);
+        let mut idb = w16(link).to_vec();
+        idb.extend_from_slice(&w16(0));
+        idb.extend_from_slice(&w32(65535));
+        idb.extend_from_slice(&w16(9)); // if_tsresol
+        idb.extend_from_slice(&w16(1));
+        idb.extend_from_slice(&[tsresol, 0, 0, 0]);
+        idb.extend_from_slice(&[0; 4]);
+        ng_block(out, be, 1, &idb);
+        for (units, data) in frames {
+            let mut epb = w32(0).to_vec();
+            epb.extend_from_slice(&w32((units >> 32) as u32));
+            epb.extend_from_slice(&w32(*units as u32));
+            epb.extend_from_slice(&w32(data.len() as u32));
+            epb.extend_from_slice(&w32(data.len() as u32));
+            epb.extend_from_slice(data);
+            while epb.len() % 4 != 0 {
+                epb.push(0);
+            }
+            ng_block(out, be, 6, &epb);
+        }
+    }
+
+    #[test]
+    fn reads_pcapng_sections_of_both_byte_orders_and_resolutions() {
+        let ip = udp_ipv4(b"rtp!");
+        let mut file = Vec::new();
+        // Microseconds (the default resolution 6), little-endian, raw IP.
+        ng_section(&mut file, false, 101, 6, &[(1_500_000, &ip)]);
+        // A second section, big-endian, nanoseconds, Linux SLL2.
+        let mut sll2 = vec![0x08, 0x00];
+        sll2.extend_from_slice(&[0u8; 18]);
+        sll2.extend_from_slice(&ip);
+        ng_section(&mut file, true, 276, 9, &[(2_000_000_123, &sll2)]);
+        // Binary resolution: 2^-10 s units.
+        ng_section(&mut file, false, 101, 0x80 | 10, &[(3 * 1024 + 512, &ip)]);
+        let frames: Vec<_> = CaptureReader::new(&file)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(frames.len(), 3);
+        assert_eq!(frames[0].time, Duration::from_micros(1_500_000));
+        assert_eq!(frames[1].time, Duration::new(2, 123));
+        assert_eq!(frames[1].link_type, LinkType::LINUX_SLL2);
+        assert_eq!(frames[2].time, Duration::from_millis(3500));
+        for f in &frames {
+            assert_eq!(decode_udp(f.link_type, f.data).unwrap().payload, b"rtp!");
+        }
+    }
+
+    #[test]
+    fn pcapng_errors_name_the_block_offset() {
+        let ip = udp_ipv4(b"x");
+        let mut file = Vec::new();
+        ng_section(&mut file, false, 101, 9, &[(1, &ip), (2, &ip)]);
+        let last_epb = file.len() - (12 + 20 + ip.len().next_multiple_of(4));
+        // Cut inside the last packet block.
+        let results: Vec<_> = CaptureReader::new(&file[..file.len() - 6])
+            .unwrap()
+            .collect();
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[1].as_ref().unwrap_err().offset(), last_epb);
+        assert!(matches!(results[1], Err(CaptureError::Truncated { .. })));
+        // A packet naming interface 3, which was never described.
+        let mut bad = file.clone();
+        bad[last_epb + 8] = 3;
+        let results: Vec<_> = CaptureReader::new(&bad).unwrap().collect();
+        assert_eq!(
+            results[1],
+            Err(CaptureError::UnknownInterface {
+                offset: last_epb,
+                interface: 3
+            })
+        );
+        // A block length that is not a multiple of four.
+        let mut bad = file.clone();
+        bad[last_epb + 4] ^= 1;
+        let err = CaptureReader::new(&bad)
+            .unwrap()
+            .nth(1)
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            matches!(err, CaptureError::Corrupt { offset, .. } if offset == last_epb),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reads_big_endian_microsecond_pcap() {
+        let ip = udp_ipv4(b"be");
+        let mut f = 0xa1b2_c3d4_u32.to_be_bytes().to_vec();
+        f.extend_from_slice(&[
+            0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 228,
+        ]);
+        f.extend_from_slice(&7u32.to_be_bytes());
+        f.extend_from_slice(&250u32.to_be_bytes());
+        f.extend_from_slice(&(ip.len() as u32).to_be_bytes());
+        f.extend_from_slice(&(ip.len() as u32).to_be_bytes());
+        f.extend_from_slice(&ip);
+        let frames: Vec<_> = CaptureReader::new(&f)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(frames[0].time, Duration::new(7, 250_000));
+        assert_eq!(frames[0].link_type, LinkType::IPV4);
+        assert_eq!(
+            decode_udp(frames[0].link_type, frames[0].data)
+                .unwrap()
+                .payload,
+            b"be"
+        );
     }
 
     #[test]

@@ -15,6 +15,14 @@
 //! - Nothing here depends on the other crates: a recorder or an SBC can take
 //!   `call-media` alone.
 //!
+//! The packet layer: [`rtp`] validates a datagram once into a borrowed
+//! [`rtp::RtpPacket`] (CSRCs, RFC 3550 and RFC 8285 header extensions,
+//! padding), writes packets with [`rtp::RtpBuilder`] and keeps them as
+//! [`rtp::OwnedRtpPacket`] over `bytes::Bytes`; [`rtcp`] walks compound
+//! datagrams as typed views (SR, RR, SDES, BYE, APP, feedback, XR), checks the
+//! strict compound rules, and writes compounds with
+//! [`rtcp::CompoundWriter`]. None of it allocates; errors are in [`error`].
+//!
 //! On the receiving side, [`seq`] extends sequence numbers and timestamps
 //! (RFC 3550 §A.1), [`stats`] keeps per-SSRC receiver statistics and builds
 //! RTCP report blocks from them, and [`analyze`] finds RTP streams in

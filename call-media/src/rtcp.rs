@@ -438,6 +438,69 @@ mod tests {
     }
 
     #[test]
+    fn rfc5506_reduced_size_packets_are_accepted_alone() {
+        // A lone NACK, a lone FIR and a lone REMB: no SR/RR, no SDES.
+        let nack = [0x81, 205, 0, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 100, 0, 1];
+        let fir = [
+            0x84, 206, 0, 4, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9, 3, 0, 0, 0,
+        ];
+        let remb = [
+            0x8f, 206, 0, 5, 0, 0, 0, 1, 0, 0, 0, 0, b'R', b'E', b'M', b'B', 1, 0x0c, 0x35, 0x00,
+            0, 0, 0, 9,
+        ];
+        let Some(Ok(RtcpPacket::TransportFeedback(fb))) = packets(&nack).next() else {
+            panic!()
+        };
+        let TransportFeedbackKind::Nack(pairs) = fb.kind() else {
+            panic!()
+        };
+        assert_eq!(
+            pairs.flat_map(NackPair::lost).collect::<Vec<_>>(),
+            vec![100, 101]
+        );
+        let Some(Ok(RtcpPacket::PayloadFeedback(fb))) = packets(&fir).next() else {
+            panic!()
+        };
+        let PayloadFeedbackKind::Fir(entries) = fb.kind() else {
+            panic!()
+        };
+        assert_eq!(
+            entries.collect::<Vec<_>>(),
+            vec![FirEntry {
+                ssrc: 9,
+                sequence: 3
+            }]
+        );
+        let Some(Ok(RtcpPacket::PayloadFeedback(fb))) = packets(&remb).next() else {
+            panic!()
+        };
+        let PayloadFeedbackKind::Remb(r) = fb.kind() else {
+            panic!()
+        };
+        // exp 3, mantissa 0x03500 -> 13568 << 3
+        assert_eq!(r.bitrate(), 0x3500 << 3);
+        assert_eq!(r.ssrcs().collect::<Vec<_>>(), vec![9]);
+        // The strict check rejects them, as RFC 3550 §6.1 requires.
+        assert_eq!(
+            validate_compound(&nack),
+            Err(RtcpCompoundError::FirstNotReport { packet_type: 205 })
+        );
+        // A FIR whose FCI is not whole 8-byte entries is a typed error.
+        let bad_fir = [0x84, 206, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9];
+        assert_eq!(
+            packets(&bad_fir).next(),
+            Some(Err(RtcpError {
+                offset: 0,
+                kind: RtcpErrorKind::BadFci {
+                    packet_type: 206,
+                    fmt: 4,
+                    len: 4
+                }
+            }))
+        );
+    }
+
+    #[test]
     fn rfc3550_6_1_compound_rules() {
         let rr = [0x80, 201, 0, 1, 0, 0, 0, 1];
         let sdes = [0x81, 202, 0, 2, 0, 0, 0, 1, 1, 1, b'a', 0];

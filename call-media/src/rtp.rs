@@ -17,7 +17,7 @@ pub use extension::{
 pub use owned::OwnedRtpPacket;
 
 use crate::error::RtpError;
-use crate::wire::{u16_at, u32_at};
+use crate::wire::u16_at;
 
 /// Length of the fixed RTP header.
 pub const FIXED_HEADER_LEN: usize = 12;
@@ -48,6 +48,7 @@ pub const FIXED_HEADER_LEN: usize = 12;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RtpPacket<'a> {
+    header: &'a [u8; FIXED_HEADER_LEN],
     buf: &'a [u8],
     payload_start: usize,
     payload_end: usize,
@@ -57,73 +58,68 @@ impl<'a> RtpPacket<'a> {
     /// Validates `buf` as one RTP packet.
     #[inline]
     pub fn parse(buf: &'a [u8]) -> Result<Self, RtpError> {
-        let [b0, ..] = *buf else {
+        let len = buf.len();
+        let Some(header) = buf.first_chunk::<FIXED_HEADER_LEN>() else {
             return Err(RtpError::TooShort {
-                len: 0,
+                len,
                 needed: FIXED_HEADER_LEN,
             });
         };
-        if buf.len() < FIXED_HEADER_LEN {
-            return Err(RtpError::TooShort {
-                len: buf.len(),
-                needed: FIXED_HEADER_LEN,
-            });
-        }
+        let [b0, ..] = *header;
         let version = b0 >> 6;
         if version != 2 {
             return Err(RtpError::BadVersion { version });
         }
-        let csrc_count = usize::from(b0 & 0x0f);
-        let mut header_len = FIXED_HEADER_LEN + 4 * csrc_count;
-        if buf.len() < header_len {
-            return Err(RtpError::CsrcOverrun {
-                csrc_count: csrc_count as u8,
-                len: buf.len(),
-            });
+        let csrc_count = b0 & 0x0f;
+        let mut header_len = FIXED_HEADER_LEN + 4 * usize::from(csrc_count);
+        if len < header_len {
+            return Err(RtpError::CsrcOverrun { csrc_count, len });
         }
         if b0 & 0x10 != 0 {
-            let words = match buf.get(header_len + 2..header_len + 4) {
-                Some(&[hi, lo]) => usize::from(u16::from_be_bytes([hi, lo])),
-                _ => {
-                    return Err(RtpError::ExtensionOverrun {
-                        needed: header_len + 4,
-                        len: buf.len(),
-                    });
-                }
+            let Some(&[_, _, hi, lo]) = buf.get(header_len..).and_then(|b| b.first_chunk::<4>())
+            else {
+                return Err(RtpError::ExtensionOverrun {
+                    needed: header_len + 4,
+                    len,
+                });
             };
-            header_len += 4 + 4 * words;
-            if buf.len() < header_len {
+            header_len += 4 + 4 * usize::from(u16::from_be_bytes([hi, lo]));
+            if len < header_len {
                 return Err(RtpError::ExtensionOverrun {
                     needed: header_len,
-                    len: buf.len(),
+                    len,
                 });
             }
         }
-        let mut payload_end = buf.len();
+        let mut payload_end = len;
         if b0 & 0x20 != 0 {
             // RFC 3550 §5.1: the last octet counts the padding, itself included.
-            let count = usize::from(buf.last().copied().unwrap_or(0));
+            let count = buf.last().copied().unwrap_or(0);
             if count == 0 {
                 return Err(RtpError::ZeroPadding);
             }
-            if count > buf.len() - header_len {
-                return Err(RtpError::PaddingOverrun {
-                    count: count as u8,
-                    available: buf.len() - header_len,
-                });
+            let available = len - header_len;
+            if usize::from(count) > available {
+                return Err(RtpError::PaddingOverrun { count, available });
             }
-            payload_end -= count;
+            payload_end -= usize::from(count);
         }
         Ok(RtpPacket {
+            header,
             buf,
             payload_start: header_len,
             payload_end,
         })
     }
 
+    /// Rebuilds a view of a packet [`RtpPacket::parse`] accepted before.
     #[inline]
     pub(crate) fn from_validated(buf: &'a [u8], payload: Range<usize>) -> Self {
+        // A validated packet always has its fixed header; the fallback is
+        // never taken.
+        const EMPTY: [u8; FIXED_HEADER_LEN] = [0; FIXED_HEADER_LEN];
         RtpPacket {
+            header: buf.first_chunk().unwrap_or(&EMPTY),
             buf,
             payload_start: payload.start,
             payload_end: payload.end,
@@ -135,16 +131,6 @@ impl<'a> RtpPacket<'a> {
         self.payload_start..self.payload_end
     }
 
-    #[inline]
-    fn byte(&self, at: usize) -> u8 {
-        self.buf.get(at).copied().unwrap_or(0)
-    }
-
-    #[inline]
-    fn be_u32(&self, at: usize) -> u32 {
-        u32_at(self.buf, at)
-    }
-
     /// The whole packet.
     #[inline]
     pub fn as_bytes(&self) -> &'a [u8] {
@@ -154,55 +140,58 @@ impl<'a> RtpPacket<'a> {
     /// The RTP version (always 2 after parsing).
     #[inline]
     pub fn version(&self) -> u8 {
-        self.byte(0) >> 6
+        self.header[0] >> 6
     }
 
     /// Whether the padding bit is set.
     #[inline]
     pub fn has_padding(&self) -> bool {
-        self.byte(0) & 0x20 != 0
+        self.header[0] & 0x20 != 0
     }
 
     /// Whether the header-extension bit is set.
     #[inline]
     pub fn has_extension(&self) -> bool {
-        self.byte(0) & 0x10 != 0
+        self.header[0] & 0x10 != 0
     }
 
     /// The number of contributing sources (0..=15).
     #[inline]
     pub fn csrc_count(&self) -> u8 {
-        self.byte(0) & 0x0f
+        self.header[0] & 0x0f
     }
 
     /// The marker bit.
     #[inline]
     pub fn marker(&self) -> bool {
-        self.byte(1) & 0x80 != 0
+        self.header[1] & 0x80 != 0
     }
 
     /// The payload type (0..=127).
     #[inline]
     pub fn payload_type(&self) -> u8 {
-        self.byte(1) & 0x7f
+        self.header[1] & 0x7f
     }
 
     /// The sequence number.
     #[inline]
     pub fn sequence_number(&self) -> u16 {
-        u16_at(self.buf, 2)
+        let [.., s0, s1, _, _, _, _, _, _, _, _] = *self.header;
+        u16::from_be_bytes([s0, s1])
     }
 
     /// The RTP timestamp.
     #[inline]
     pub fn timestamp(&self) -> u32 {
-        self.be_u32(4)
+        let [.., t0, t1, t2, t3, _, _, _, _] = *self.header;
+        u32::from_be_bytes([t0, t1, t2, t3])
     }
 
     /// The synchronization source.
     #[inline]
     pub fn ssrc(&self) -> u32 {
-        self.be_u32(8)
+        let [.., c0, c1, c2, c3] = *self.header;
+        u32::from_be_bytes([c0, c1, c2, c3])
     }
 
     /// The contributing sources, in order.

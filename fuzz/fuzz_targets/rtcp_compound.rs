@@ -18,16 +18,20 @@ fn round_trip(packet: &RtcpPacket<'_>, room: usize) {
     match packet {
         RtcpPacket::SenderReport(sr) => {
             let blocks: Vec<ReportBlock> = sr.report_blocks().collect();
-            w.sender_report(sr.ssrc(), &sr.sender_info(), &blocks).unwrap();
+            w.sender_report(sr.ssrc(), &sr.sender_info(), &blocks)
+                .unwrap();
         }
         RtcpPacket::ReceiverReport(rr) => {
             let blocks: Vec<ReportBlock> = rr.report_blocks().collect();
             w.receiver_report(rr.ssrc(), &blocks).unwrap();
         }
         RtcpPacket::SourceDescription(sdes) => {
-            let items: Vec<(u32, Vec<SdesItem<'_>>)> =
-                sdes.chunks().map(|c| (c.ssrc(), c.items().collect())).collect();
-            let chunks: Vec<(u32, &[SdesItem<'_>])> = items.iter().map(|(s, i)| (*s, &i[..])).collect();
+            let items: Vec<(u32, Vec<SdesItem<'_>>)> = sdes
+                .chunks()
+                .map(|c| (c.ssrc(), c.items().collect()))
+                .collect();
+            let chunks: Vec<(u32, &[SdesItem<'_>])> =
+                items.iter().map(|(s, i)| (*s, &i[..])).collect();
             w.sdes(&chunks).unwrap();
         }
         RtcpPacket::Goodbye(bye) => {
@@ -35,10 +39,13 @@ fn round_trip(packet: &RtcpPacket<'_>, room: usize) {
             w.bye(&sources, bye.reason()).unwrap();
         }
         RtcpPacket::App(app) if app.data().len() % 4 == 0 => {
-            w.app(app.subtype(), app.ssrc(), app.name(), app.data()).unwrap();
+            w.app(app.subtype(), app.ssrc(), app.name(), app.data())
+                .unwrap();
         }
         RtcpPacket::TransportFeedback(fb) => {
-            let TransportFeedbackKind::Nack(pairs) = fb.kind() else { return };
+            let TransportFeedbackKind::Nack(pairs) = fb.kind() else {
+                return;
+            };
             let pairs: Vec<NackPair> = pairs.collect();
             w.nack(fb.sender_ssrc(), fb.media_ssrc(), &pairs).unwrap();
         }
@@ -56,8 +63,13 @@ fn round_trip(packet: &RtcpPacket<'_>, room: usize) {
             assert!(a.report_blocks().eq(b.report_blocks()));
         }
         (RtcpPacket::SourceDescription(a), RtcpPacket::SourceDescription(b)) => {
-            assert!(a.chunks().map(|c| (c.ssrc(), c.items().collect::<Vec<_>>()))
-                .eq(b.chunks().map(|c| (c.ssrc(), c.items().collect::<Vec<_>>()))));
+            assert!(
+                a.chunks()
+                    .map(|c| (c.ssrc(), c.items().collect::<Vec<_>>()))
+                    .eq(b
+                        .chunks()
+                        .map(|c| (c.ssrc(), c.items().collect::<Vec<_>>())))
+            );
         }
         (RtcpPacket::Goodbye(a), RtcpPacket::Goodbye(b)) => {
             assert!(a.sources().eq(b.sources()));
@@ -79,7 +91,11 @@ fuzz_target!(|data: &[u8]| {
         };
         match packet {
             RtcpPacket::SenderReport(sr) => {
-                let _ = (sr.ntp_timestamp(), sr.profile_extension(), sr.report_blocks().count());
+                let _ = (
+                    sr.ntp_timestamp(),
+                    sr.profile_extension(),
+                    sr.report_blocks().count(),
+                );
             }
             RtcpPacket::ReceiverReport(rr) => {
                 let _ = (rr.profile_extension(), rr.report_blocks().count());

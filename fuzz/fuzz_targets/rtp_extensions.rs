@@ -9,7 +9,9 @@ use call_media::rtp::{ExtensionElement, ExtensionForm, ExtensionToWrite, RtpBuil
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((profile, rest)) = data.split_first_chunk::<2>() else { return };
+    let Some((profile, rest)) = data.split_first_chunk::<2>() else {
+        return;
+    };
     let profile = match profile[0] % 3 {
         0 => 0xBEDE,
         1 => 0x1000 | u16::from(profile[1] & 0x0f),
@@ -20,7 +22,9 @@ fuzz_target!(|data: &[u8]| {
     packet.extend_from_slice(&profile.to_be_bytes());
     packet.extend_from_slice(&((body.len() / 4) as u16).to_be_bytes());
     packet.extend_from_slice(body);
-    let Ok(parsed) = RtpPacket::parse(&packet) else { return };
+    let Ok(parsed) = RtpPacket::parse(&packet) else {
+        return;
+    };
     let ext = parsed.extension().expect("X bit set");
     assert_eq!(ext.data(), body);
     let Some(elements) = ext.elements() else {
@@ -43,13 +47,24 @@ fuzz_target!(|data: &[u8]| {
     }
     let to_write = match ext.form() {
         ExtensionForm::OneByte => ExtensionToWrite::OneByte(&good),
-        ExtensionForm::TwoByte { appbits } => ExtensionToWrite::TwoByte { appbits, elements: &good },
+        ExtensionForm::TwoByte { appbits } => ExtensionToWrite::TwoByte {
+            appbits,
+            elements: &good,
+        },
         _ => return,
     };
     let mut out = vec![0u8; 12 + 4 + 4 * body.len() + 16];
-    let len = RtpBuilder::new().extension(to_write).write(&mut out).expect("parsed elements are writable");
+    let len = RtpBuilder::new()
+        .extension(to_write)
+        .write(&mut out)
+        .expect("parsed elements are writable");
     let again = RtpPacket::parse(&out[..len]).unwrap();
-    let back: Vec<ExtensionElement<'_>> =
-        again.extension().unwrap().elements().unwrap().map(Result::unwrap).collect();
+    let back: Vec<ExtensionElement<'_>> = again
+        .extension()
+        .unwrap()
+        .elements()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(back, good);
 });

@@ -23,7 +23,11 @@ fuzz_target!(|data: &[u8]| {
                 let _ = element.map(|e| (e.id(), e.data().len()));
             }
         }
-        let _ = (packet.marker(), packet.payload_type(), packet.sequence_number());
+        let _ = (
+            packet.marker(),
+            packet.payload_type(),
+            packet.sequence_number(),
+        );
         let _ = (packet.timestamp(), packet.ssrc());
         if let Ok(owned) = owned {
             assert_eq!(owned.view(), packet);

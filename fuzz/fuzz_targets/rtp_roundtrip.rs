@@ -7,7 +7,9 @@ use call_media::rtp::{ExtensionToWrite, RtpBuilder, RtpPacket};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(p) = RtpPacket::parse(data) else { return };
+    let Ok(p) = RtpPacket::parse(data) else {
+        return;
+    };
     let csrcs: Vec<u32> = p.csrcs().collect();
     let mut builder = RtpBuilder::new()
         .marker(p.marker())
@@ -19,15 +21,32 @@ fuzz_target!(|data: &[u8]| {
         .payload(p.payload())
         .padding(p.padding().len() as u8);
     if let Some(ext) = p.extension() {
-        builder = builder.extension(ExtensionToWrite::Generic { profile: ext.profile(), data: ext.data() });
+        builder = builder.extension(ExtensionToWrite::Generic {
+            profile: ext.profile(),
+            data: ext.data(),
+        });
     }
     let mut out = vec![0u8; data.len()];
-    let len = builder.write(&mut out).expect("a parsed packet is writable");
+    let len = builder
+        .write(&mut out)
+        .expect("a parsed packet is writable");
     assert_eq!(len, data.len());
     let q = RtpPacket::parse(&out).expect("our output parses");
     assert_eq!(
-        (q.marker(), q.payload_type(), q.sequence_number(), q.timestamp(), q.ssrc()),
-        (p.marker(), p.payload_type(), p.sequence_number(), p.timestamp(), p.ssrc())
+        (
+            q.marker(),
+            q.payload_type(),
+            q.sequence_number(),
+            q.timestamp(),
+            q.ssrc()
+        ),
+        (
+            p.marker(),
+            p.payload_type(),
+            p.sequence_number(),
+            p.timestamp(),
+            p.ssrc()
+        )
     );
     assert!(q.csrcs().eq(p.csrcs()));
     assert_eq!(q.extension(), p.extension());

@@ -200,8 +200,8 @@ impl<'a> Iterator for ExtensionElements<'a> {
                 }
                 (id, usize::from(byte & 0x0f) + 1, offset + 1)
             };
-            let available = self.data.len() - start.min(self.data.len());
             let Some(data) = self.data.get(start..start + len) else {
+                let available = self.data.len().saturating_sub(start);
                 self.stop();
                 return Some(Err(RtpExtensionError::ElementOverrun {
                     offset,

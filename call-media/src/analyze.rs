@@ -733,6 +733,46 @@ mod tests {
     }
 
     #[test]
+    fn reordering_across_the_wrap_is_not_loss() {
+        // tshark 4.0 counts a second cycle here and reports 65536 lost.
+        let mut a = RtpAnalyzer::new();
+        let (s, d) = (addr("1.1.1.1:1000"), addr("2.2.2.2:2000"));
+        let order = (65_500u32..65_534)
+            .chain([65_534, 65_536, 65_535, 65_537])
+            .chain(65_538..65_600);
+        for (i, seq) in order.enumerate() {
+            let now = Duration::from_millis(20 * i as u64);
+            let ts = 160 * (seq - 65_500);
+            a.feed(now, s, d, &rtp(0, seq as u16, ts, 5, false, &[0; 8]));
+        }
+        let r = a.streams().next().unwrap();
+        assert_eq!((r.packets, r.expected, r.lost), (100, 100, 0));
+        assert_eq!(r.reordered, 1);
+    }
+
+    #[test]
+    fn timing_skips_markers_and_comfort_noise() {
+        let mut t = StreamTiming::default();
+        // A long gap before a marker packet (talk spurt) and around comfort
+        // noise does not count as a delta.
+        let packets = [
+            (0u64, 0u8, false, 0u32),
+            (20, 0, false, 160),
+            (500, 0, true, 4000),
+            (520, 0, false, 4160),
+            (540, 13, false, 4320),
+            (900, 0, false, 7200),
+            (920, 0, false, 7360),
+        ];
+        for (at, pt, marker, ts) in packets {
+            t.on_packet(Duration::from_millis(at), pt, marker, ts, 8000);
+        }
+        assert_eq!(t.max_delta_ms(), 20.0);
+        assert_eq!(t.min_delta_ms(), Some(20.0));
+        assert_eq!(t.max_jitter_ms(), Some(0.0));
+    }
+
+    #[test]
     fn stream_limit_is_enforced() {
         let mut a = RtpAnalyzer::with_limits(AnalyzerLimits { max_streams: 1 });
         let (s, d) = (addr("1.1.1.1:1000"), addr("2.2.2.2:2000"));

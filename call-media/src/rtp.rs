@@ -262,7 +262,51 @@ mod tests {
     fn extension_only_packet_is_valid() {
         let mut p = header(0x90);
         p.extend_from_slice(&[0xbe, 0xde, 0, 0]);
-        assert_eq!(RtpPacket::parse(&p).unwrap().payload(), &[] as &[u8]);
+        let packet = RtpPacket::parse(&p).unwrap();
+        assert_eq!(packet.payload(), &[] as &[u8]);
+        let ext = packet.extension().unwrap();
+        assert_eq!((ext.profile(), ext.data()), (0xbede, &[] as &[u8]));
+        assert_eq!(ext.elements().unwrap().count(), 0);
+    }
+
+    #[test]
+    fn rfc3550_5_1_padding_may_take_everything_after_the_header() {
+        let mut p = header(0xa0);
+        p.extend_from_slice(&[0, 0, 0, 4]);
+        let packet = RtpPacket::parse(&p).unwrap();
+        assert!(packet.payload().is_empty());
+        assert_eq!(packet.padding(), &[0, 0, 0, 4]);
+        // One more byte of padding than there is: an error naming both.
+        p[15] = 5;
+        assert_eq!(
+            RtpPacket::parse(&p),
+            Err(RtpError::PaddingOverrun {
+                count: 5,
+                available: 4
+            })
+        );
+    }
+
+    #[test]
+    fn rfc3550_5_3_1_extension_follows_the_csrcs() {
+        let mut p = header(0x91);
+        p.extend_from_slice(&[0, 0, 0, 9]); // CSRC
+        p.extend_from_slice(&[0x12, 0x34, 0, 1, 1, 2, 3, 4]); // generic, one word
+        p.push(0x55);
+        let packet = RtpPacket::parse(&p).unwrap();
+        assert_eq!(packet.csrcs().collect::<Vec<_>>(), vec![9]);
+        let ext = packet.extension().unwrap();
+        assert_eq!((ext.profile(), ext.data()), (0x1234, &[1, 2, 3, 4][..]));
+        assert_eq!(ext.form(), ExtensionForm::Generic);
+        assert_eq!(packet.payload(), &[0x55]);
+        // The extension header itself cut short.
+        assert_eq!(
+            RtpPacket::parse(&p[..18]),
+            Err(RtpError::ExtensionOverrun {
+                needed: 20,
+                len: 18
+            })
+        );
     }
 
     #[test]

@@ -297,3 +297,16 @@ pub enum SimError {
     #[error("the router refused the scenario: {0}")]
     Router(String),
 }
+
+/// A pluggable store failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The backing service failed (network, database); the message is the
+    /// backend's.
+    #[error("store backend failed: {0}")]
+    Backend(String),
+    /// The router refused what the store returned.
+    #[error("the router refused stored data: {0}")]
+    Rejected(String),
+}

@@ -68,6 +68,7 @@ pub mod queue;
 pub mod router;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod store;
 pub mod strategy;
 pub mod time;
 
@@ -75,5 +76,5 @@ pub use agent::{AgentConfig, AgentStatus, Availability};
 pub use call::CallRequest;
 pub use id::{AgentId, CallId, Channel, Level, QueueId, ReservationId, SkillId};
 pub use queue::QueueConfig;
-pub use router::{Answered, CallStatus, Offer, Output, Router, RouterConfig};
+pub use router::{Answered, CallStatus, Offer, Output, Router, RouterConfig, WaitingCall};
 pub use time::Timestamp;

@@ -282,6 +282,23 @@ pub enum Output {
     },
 }
 
+/// A call that has not reached an agent yet, as saved by
+/// [`Router::waiting_calls`] and put back by [`Router::restore`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WaitingCall {
+    /// The call.
+    pub call: CallId,
+    /// Its queue.
+    pub queue: QueueId,
+    /// What it asked for.
+    pub request: CallRequest,
+    /// When it first arrived.
+    pub arrived: Timestamp,
+    /// Whether the caller asked for a callback.
+    pub callback: bool,
+}
+
 /// The result of a successful [`Router::accept`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -348,6 +365,8 @@ struct Call {
     arrived: Timestamp,
     entered: Timestamp,
     priority: i32,
+    /// Minimum level as requested.
+    min_level: Level,
     /// Current minimum level (lowered by bullseye rings).
     level: Level,
     skills: Vec<(SkillId, Level)>,
@@ -1061,6 +1080,64 @@ impl Router {
         request: CallRequest,
         now: Timestamp,
     ) -> Result<(), EnqueueError> {
+        self.admit(call, queue, request, now, now, false)
+    }
+
+    /// Puts back a call saved with [`Router::waiting_calls`] (after a restart
+    /// or a fail-over): it keeps its original arrival time, so its place in
+    /// the queue and its callback flag survive. Admission rules apply as for
+    /// [`Router::enqueue`].
+    pub fn restore(&mut self, saved: &WaitingCall, now: Timestamp) -> Result<(), EnqueueError> {
+        let arrived = saved.arrived.min(now);
+        self.admit(
+            saved.call,
+            saved.queue,
+            saved.request.clone(),
+            arrived,
+            now,
+            saved.callback,
+        )
+    }
+
+    /// Every call not yet connected, in queue order per queue: what a
+    /// [`crate::store::RoutingStore`] persists to survive a restart.
+    pub fn waiting_calls(&self) -> Vec<WaitingCall> {
+        let mut calls: Vec<(QueueId, CallKey, WaitingCall)> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| !matches!(c.state, CallState::Connected { .. }))
+            .map(|(id, c)| {
+                let mut request = CallRequest::new()
+                    .priority(c.priority)
+                    .min_level(c.min_level);
+                request.skills.clone_from(&c.skills);
+                request.preferred = c.preferred;
+                (
+                    c.queue,
+                    c.key,
+                    WaitingCall {
+                        call: *id,
+                        queue: c.queue,
+                        request,
+                        arrived: c.arrived,
+                        callback: c.callback,
+                    },
+                )
+            })
+            .collect();
+        calls.sort_unstable_by_key(|(q, k, _)| (*q, *k));
+        calls.into_iter().map(|(_, _, w)| w).collect()
+    }
+
+    fn admit(
+        &mut self,
+        call: CallId,
+        queue: QueueId,
+        request: CallRequest,
+        arrived: Timestamp,
+        now: Timestamp,
+        callback: bool,
+    ) -> Result<(), EnqueueError> {
         if self.calls.contains_key(&call) {
             return Err(EnqueueError::DuplicateCall { call });
         }
@@ -1082,21 +1159,22 @@ impl Router {
         let Some(q) = self.queues.get(&queue) else {
             return Err(EnqueueError::UnknownQueue { queue });
         };
-        let key = call_key(q.config.ordering, request.priority, now, seq);
+        let key = call_key(q.config.ordering, request.priority, arrived, seq);
         self.calls.insert(
             call,
             Call {
                 queue,
                 key,
-                arrived: now,
+                arrived,
                 entered: now,
                 priority: request.priority,
+                min_level: request.min_level,
                 level: request.min_level,
                 skills: request.skills,
                 preferred: request.preferred,
                 ring: 0,
                 visit: 0,
-                callback: false,
+                callback,
                 state: CallState::Waiting,
             },
         );

@@ -60,7 +60,11 @@ fuzz_target!(|data: &[u8]| {
             2 => Some(OverflowTarget::External(7)),
             _ => Some(OverflowTarget::Queue(QueueId(9))),
         };
-        qc.leave_empty = if flags & 16 != 0 { EmptyPolicy::NoReadyAgents } else { EmptyPolicy::Never };
+        qc.leave_empty = if flags & 16 != 0 {
+            EmptyPolicy::NoReadyAgents
+        } else {
+            EmptyPolicy::Never
+        };
         qc.wrap_up = Duration::from_secs(u64::from(input.byte() % 8));
         if flags & 32 != 0 {
             qc.bullseye = vec![BullseyeRing::new(Duration::from_secs(5), Level::MIN)];
@@ -105,14 +109,18 @@ fuzz_target!(|data: &[u8]| {
                         Duration::from_secs(3),
                     ));
                 }
-                let _ = router.enqueue(CallId(next_call), QueueId(u32::from(arg % 4)), request, now);
+                let _ =
+                    router.enqueue(CallId(next_call), QueueId(u32::from(arg % 4)), request, now);
                 next_call += 1;
             }
             3 => {
                 if let Some((&r, &call)) = pending.iter().nth(usize::from(arg)) {
                     let answered = router.accept(r, now).expect("pending offer accepts");
                     assert_eq!(answered.call, call);
-                    assert!(connected.insert(call, answered.agent).is_none(), "answered twice");
+                    assert!(
+                        connected.insert(call, answered.agent).is_none(),
+                        "answered twice"
+                    );
                     pending.remove(&r);
                 }
             }
@@ -130,7 +138,9 @@ fuzz_target!(|data: &[u8]| {
             }
             6 => {
                 if let Some((&call, _)) = connected.iter().nth(usize::from(arg)) {
-                    router.complete(call, now).expect("connected call completes");
+                    router
+                        .complete(call, now)
+                        .expect("connected call completes");
                     connected.remove(&call);
                 }
             }
@@ -158,17 +168,28 @@ fuzz_target!(|data: &[u8]| {
         while let Some(output) = router.poll_output() {
             match output {
                 Output::Offer(offer) => {
-                    assert!(!connected.contains_key(&offer.call), "offer of a connected call");
+                    assert!(
+                        !connected.contains_key(&offer.call),
+                        "offer of a connected call"
+                    );
                     pending.insert(offer.reservation, offer.call);
                 }
-                Output::OfferCancelled { reservation, .. } | Output::OfferTimedOut { reservation, .. } => {
-                    assert!(pending.remove(&reservation).is_some(), "unknown reservation ended");
+                Output::OfferCancelled { reservation, .. }
+                | Output::OfferTimedOut { reservation, .. } => {
+                    assert!(
+                        pending.remove(&reservation).is_some(),
+                        "unknown reservation ended"
+                    );
                 }
                 Output::AgentExpired { agent } => connected.retain(|_, a| *a != agent),
                 _ => {}
             }
         }
-        assert_eq!(router.reservation_count(), pending.len(), "leaked reservation");
+        assert_eq!(
+            router.reservation_count(),
+            pending.len(),
+            "leaked reservation"
+        );
         assert!(router.call_count() <= 64);
     }
 });

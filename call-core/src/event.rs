@@ -425,12 +425,14 @@ pub(crate) fn creation(direction: Direction, leg: LegId) -> Pending {
 }
 
 const INLINE_EVENTS: usize = 4;
+const EMPTY: (Timestamp, Pending) = (Timestamp::ZERO, Pending::Closed);
 
 /// A FIFO of pending events: four inline, more on the heap (freed when drained).
 /// Once anything spilled, new events go to the spill until it drains, so order holds.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct EventQueue {
-    inline: [Option<(Timestamp, Pending)>; INLINE_EVENTS],
+    // Slots outside `head..head + len` hold stale values and are never read.
+    inline: [(Timestamp, Pending); INLINE_EVENTS],
     head: u8,
     len: u8,
     // Boxed so an idle call pays 8 bytes, not 32, for a queue it rarely needs.
@@ -438,13 +440,25 @@ pub(crate) struct EventQueue {
     spill: Option<Box<std::collections::VecDeque<(Timestamp, Pending)>>>,
 }
 
+impl Default for EventQueue {
+    fn default() -> Self {
+        EventQueue {
+            inline: [EMPTY; INLINE_EVENTS],
+            head: 0,
+            len: 0,
+            spill: None,
+        }
+    }
+}
+
 impl EventQueue {
+    #[inline]
     pub(crate) fn push(&mut self, at: Timestamp, event: Pending) {
         let len = usize::from(self.len);
-        if self.spill.is_none() && len < INLINE_EVENTS {
+        if len < INLINE_EVENTS && self.spill.is_none() {
             let index = (usize::from(self.head) + len) % INLINE_EVENTS;
             if let Some(slot) = self.inline.get_mut(index) {
-                *slot = Some((at, event));
+                *slot = (at, event);
                 self.len += 1;
                 return;
             }
@@ -454,11 +468,13 @@ impl EventQueue {
             .push_back((at, event));
     }
 
+    #[inline]
     pub(crate) fn pop(&mut self) -> Option<(Timestamp, Pending)> {
         if self.len > 0 {
             let head = usize::from(self.head);
-            let item = self.inline.get_mut(head).and_then(Option::take);
-            self.head = u8::try_from((head + 1) % INLINE_EVENTS).unwrap_or(0);
+            let item = self.inline.get(head).copied();
+            // Below INLINE_EVENTS (4), so the cast is exact.
+            self.head = ((head + 1) % INLINE_EVENTS) as u8;
             self.len -= 1;
             return item;
         }

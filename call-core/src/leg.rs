@@ -73,11 +73,13 @@ pub enum HoldState {
 
 impl HoldState {
     /// Whether we hold the leg.
+    #[inline]
     pub const fn is_local(self) -> bool {
         matches!(self, HoldState::Local | HoldState::Both)
     }
 
     /// Whether the far end holds us.
+    #[inline]
     pub const fn is_remote(self) -> bool {
         matches!(self, HoldState::Remote | HoldState::Both)
     }
@@ -155,6 +157,7 @@ pub enum ConnectionState {
 
 impl ConnectionState {
     /// Whether the leg has ended (cleared or failed); final.
+    #[inline]
     pub const fn is_ended(self) -> bool {
         matches!(
             self,
@@ -163,11 +166,13 @@ impl ConnectionState {
     }
 
     /// Whether the leg is connected (held or not).
+    #[inline]
     pub const fn is_connected(self) -> bool {
         matches!(self, ConnectionState::Connected { .. })
     }
 
     /// Whether the leg is being set up (idle, initiated, offered, alerting).
+    #[inline]
     pub const fn is_setting_up(self) -> bool {
         matches!(
             self,
@@ -179,6 +184,7 @@ impl ConnectionState {
     }
 
     /// The hold state, when connected.
+    #[inline]
     pub const fn hold(self) -> Option<HoldState> {
         match self {
             ConnectionState::Connected { hold } => Some(hold),
@@ -279,6 +285,7 @@ impl Leg {
     }
 
     /// The agent on this leg, if its party is one.
+    #[inline]
     pub fn agent(&self) -> Option<AgentId> {
         self.party.agent()
     }
@@ -328,6 +335,7 @@ impl Leg {
         self.wrap_up_since.get()
     }
 
+    #[inline]
     pub(crate) fn is_live(&self) -> bool {
         !self.state.is_ended()
     }
@@ -342,10 +350,12 @@ pub(crate) struct LegStore {
 }
 
 impl LegStore {
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.inline.iter().flatten().count() + self.more.len()
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, leg: Leg) {
         for slot in &mut self.inline {
             if slot.is_none() {
@@ -356,6 +366,7 @@ impl LegStore {
         self.more.push(leg);
     }
 
+    #[inline]
     pub(crate) fn get(&self, id: LegId) -> Option<&Leg> {
         let index = usize::from(id.0);
         match self.inline.get(index) {
@@ -364,6 +375,7 @@ impl LegStore {
         }
     }
 
+    #[inline]
     pub(crate) fn get_mut(&mut self, id: LegId) -> Option<&mut Leg> {
         let index = usize::from(id.0);
         let inline = self.inline.len();
@@ -373,6 +385,7 @@ impl LegStore {
         }
     }
 
+    #[inline]
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Leg> + '_ {
         self.inline.iter().flatten().chain(self.more.iter())
     }

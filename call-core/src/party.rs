@@ -128,6 +128,7 @@ pub enum Party {
 
 impl Party {
     /// The agent, if this party is one.
+    #[inline]
     pub fn agent(&self) -> Option<AgentId> {
         match self {
             Party::Agent(agent) => Some(*agent),

@@ -43,6 +43,7 @@ impl Timestamp {
     pub const MAX: Timestamp = Timestamp(u64::MAX);
 
     /// A timestamp from milliseconds since the epoch.
+    #[inline]
     pub const fn from_millis(millis: u64) -> Self {
         Timestamp(millis)
     }
@@ -53,6 +54,7 @@ impl Timestamp {
     }
 
     /// Milliseconds since the epoch.
+    #[inline]
     pub const fn as_millis(self) -> u64 {
         self.0
     }
@@ -71,6 +73,7 @@ impl Timestamp {
     }
 
     /// Milliseconds from `earlier` to `self`, or zero when `earlier` is later.
+    #[inline]
     pub const fn millis_since(self, earlier: Timestamp) -> u64 {
         self.0.saturating_sub(earlier.0)
     }
@@ -83,6 +86,7 @@ impl Timestamp {
     }
 
     /// `self + millis`, saturating at [`Timestamp::MAX`].
+    #[inline]
     pub const fn saturating_add_millis(self, millis: u64) -> Timestamp {
         Timestamp(self.0.saturating_add(millis))
     }
@@ -113,6 +117,7 @@ pub(crate) struct OptTime(u64);
 impl OptTime {
     pub(crate) const NONE: OptTime = OptTime(u64::MAX);
 
+    #[inline]
     pub(crate) const fn some(t: Timestamp) -> OptTime {
         // The one timestamp we cannot represent is MAX itself; clamp it.
         if t.0 == u64::MAX {
@@ -122,6 +127,7 @@ impl OptTime {
         }
     }
 
+    #[inline]
     pub(crate) const fn get(self) -> Option<Timestamp> {
         if self.0 == u64::MAX {
             None
@@ -130,6 +136,7 @@ impl OptTime {
         }
     }
 
+    #[inline]
     pub(crate) const fn is_some(self) -> bool {
         self.0 != u64::MAX
     }

@@ -595,6 +595,29 @@ fn splitmix(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The strategy's key for an agent that is (or is about to be) available.
+fn strategy_key(
+    strategy: &mut dyn Strategy,
+    id: AgentId,
+    agent: &Agent,
+    level: Level,
+    queue_calls: u64,
+    rng: &mut u64,
+) -> SortKey {
+    strategy.key(&AgentView {
+        id,
+        level,
+        order: agent.order,
+        idle_since: agent.idle_since,
+        last_call_end: agent.last_call_end,
+        calls: agent.calls,
+        queue_calls,
+        talk_time: agent.talk_time,
+        attributes: &agent.attributes,
+        random: splitmix(rng),
+    })
+}
+
 /// The first agent of `set` (optionally after `resume`, wrapping) that
 /// passes `ok`, with whether the search wrapped.
 fn first_agent(
@@ -1021,25 +1044,10 @@ impl Router {
         let Some(agent) = self.agents.get_mut(&id) else {
             return;
         };
-        let Agent {
-            memberships,
-            channels,
-            ready,
-            wrap_up_until,
-            order,
-            idle_since,
-            last_call_end,
-            calls,
-            talk_time,
-            attributes,
-            ..
-        } = agent;
-        let free = *ready && wrap_up_until.is_none();
-        for m in memberships.iter_mut() {
-            let can = free
-                && channels
-                    .iter()
-                    .any(|c| c.channel == m.channel && c.in_use < c.capacity);
+        let mut memberships = std::mem::take(&mut agent.memberships);
+        let agent = &*agent;
+        for m in &mut memberships {
+            let can = agent.can_take(m.channel);
             if !can && m.key.is_none() || can && m.key.is_some() && !rekey {
                 continue;
             }
@@ -1050,22 +1058,20 @@ impl Router {
                 queue.remove_agent(m.level, key, id);
             }
             if can {
-                let view = AgentView {
+                let key = strategy_key(
+                    queue.strategy.as_mut(),
                     id,
-                    level: m.level,
-                    order: *order,
-                    idle_since: *idle_since,
-                    last_call_end: *last_call_end,
-                    calls: *calls,
-                    queue_calls: m.calls,
-                    talk_time: *talk_time,
-                    attributes: attributes.as_slice(),
-                    random: splitmix(&mut self.rng),
-                };
-                let key = queue.strategy.key(&view);
+                    agent,
+                    m.level,
+                    m.calls,
+                    &mut self.rng,
+                );
                 queue.insert_agent(m.level, key, id);
                 m.key = Some(key);
             }
+        }
+        if let Some(agent) = self.agents.get_mut(&id) {
+            agent.memberships = memberships;
         }
     }
 
@@ -1439,8 +1445,8 @@ impl Router {
                 self.release_reservation(other, CancelReason::AnsweredElsewhere, now);
             }
         }
-        self.refresh_agent(r.agent, now, true);
         self.dispatch_agent(r.agent, now);
+        self.refresh_agent(r.agent, now, true);
         Ok(answered)
     }
 
@@ -1536,8 +1542,10 @@ impl Router {
             a.wrap_up_until = Some(a.wrap_up_until.map_or(until, |t| t.max(until)));
             self.schedule(until, Timer::WrapUp(agent));
         }
-        self.refresh_agent(agent, now, true);
+        // Offer a waiting call first: an agent that takes one at once never
+        // enters (and leaves) the available sets.
         self.dispatch_agent(agent, now);
+        self.refresh_agent(agent, now, true);
         Ok(())
     }
 
@@ -1690,7 +1698,7 @@ impl Router {
                 && agent
                     .memberships
                     .iter()
-                    .any(|m| m.queue == c.queue && m.key.is_some())
+                    .any(|m| m.queue == c.queue && agent.can_take(m.channel))
             {
                 return Some(*call);
             }
@@ -1701,7 +1709,7 @@ impl Router {
         // (starving, score, key, call): the smallest tuple wins.
         let mut best: Option<(bool, i128, CallKey, CallId)> = None;
         for m in &agent.memberships {
-            if m.key.is_none() {
+            if !agent.can_take(m.channel) {
                 continue;
             }
             let Some(q) = self.queues.get(&m.queue) else {
@@ -1786,14 +1794,10 @@ impl Router {
         let Some(agent) = self.agents.get(&agent_id) else {
             return false;
         };
-        let Some(key) = agent
-            .memberships
-            .iter()
-            .find(|m| m.queue == queue_id)
-            .and_then(|m| m.key)
-        else {
+        let Some(membership) = agent.memberships.iter().find(|m| m.queue == queue_id) else {
             return false;
         };
+        let (level, queue_calls, known_key) = (membership.level, membership.calls, membership.key);
         if !agent.can_take(channel) {
             return false;
         }
@@ -1824,7 +1828,20 @@ impl Router {
                 expires,
             },
         );
-        if let Some(q) = self.queues.get_mut(&queue_id) {
+        if let (Some(q), Some(agent)) = (self.queues.get_mut(&queue_id), self.agents.get(&agent_id))
+        {
+            // An agent taking a waiting call when it frees up was never put
+            // back in the queue's set, so its key is computed here.
+            let key = known_key.unwrap_or_else(|| {
+                strategy_key(
+                    q.strategy.as_mut(),
+                    agent_id,
+                    agent,
+                    level,
+                    queue_calls,
+                    &mut self.rng,
+                )
+            });
             q.strategy.offered(agent_id, key);
         }
         self.refresh_agent(agent_id, now, false);
@@ -1932,8 +1949,8 @@ impl Router {
                 {
                     a.wrap_up_until = None;
                     a.idle_since = now;
-                    self.refresh_agent(id, now, true);
                     self.dispatch_agent(id, now);
+                    self.refresh_agent(id, now, true);
                 }
             }
             Timer::Expiry(id) => {

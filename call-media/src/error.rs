@@ -329,4 +329,7 @@ pub enum RtcpWriteError {
     /// A generic NACK needs at least one entry (RFC 4585 §6.2.1).
     #[error("RTCP generic NACK needs at least one entry")]
     EmptyNack,
+    /// A FIR needs at least one entry (RFC 5104 §4.3.1).
+    #[error("RTCP FIR needs at least one entry")]
+    EmptyFir,
 }

@@ -8,8 +8,8 @@
 //!   datagram may hold a single packet.
 //! - [`validate_compound`] applies the strict RFC 3550 §6.1 / A.2 rules
 //!   separately, for peers that must send full compounds.
-//! - [`CompoundWriter`] writes SR, RR, SDES, BYE, APP, NACK and PLI packets
-//!   back to back.
+//! - [`CompoundWriter`] writes SR, RR, SDES, BYE, APP, NACK, PLI, FIR, REMB
+//!   and XR packets back to back.
 //!
 //! Nothing here allocates.
 //!
@@ -65,7 +65,7 @@ pub use sdes::{SdesChunk, SdesChunks, SdesItem, SdesItemType, SdesItems, SourceD
 pub use writer::CompoundWriter;
 pub use xr::{
     DlrrItem, DlrrItems, ExtendedReport, PacketReceiptTimes, RleChunk, RleReport,
-    StatisticsSummary, VoipMetrics, XrBlock, XrBlockType, XrBlocks,
+    StatisticsSummary, VoipMetrics, XrBlock, XrBlockToWrite, XrBlockType, XrBlocks,
 };
 
 use crate::error::{RtcpCompoundError, RtcpError, RtcpErrorKind};

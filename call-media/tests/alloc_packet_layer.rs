@@ -17,8 +17,9 @@ use std::hint::black_box;
 
 use bytes::{Bytes, BytesMut};
 use call_media::rtcp::{
-    self, CompoundWriter, NackPair, PayloadFeedbackKind, ReportBlock, RtcpPacket, SdesItem,
-    SenderInfo, TransportFeedbackKind, XrBlock,
+    self, CompoundWriter, DlrrItem, FirEntry, NackPair, PayloadFeedbackKind, ReportBlock,
+    RtcpPacket, SdesItem, SenderInfo, StatisticsSummary, TransportFeedbackKind, VoipMetrics,
+    XrBlock, XrBlockToWrite,
 };
 use call_media::rtp::{ExtensionElement, ExtensionToWrite, OwnedRtpPacket, RtpBuilder, RtpPacket};
 
@@ -282,6 +283,30 @@ fn writers_allocate_nothing() {
         w.app(0, 1, *b"NAME", &[0; 4]).unwrap();
         w.nack(1, 2, &[NackPair { pid: 1, blp: 0 }]).unwrap();
         w.pli(1, 2).unwrap();
+        w.fir(
+            1,
+            &[FirEntry {
+                ssrc: 2,
+                sequence: 1,
+            }],
+        )
+        .unwrap();
+        w.remb(1, 2_000_000, &[2]).unwrap();
+        let dlrr = [DlrrItem {
+            ssrc: 2,
+            last_rr: 3,
+            delay_since_last_rr: 4,
+        }];
+        w.xr(
+            1,
+            &[
+                XrBlockToWrite::ReceiverReferenceTime { ntp_timestamp: 5 },
+                XrBlockToWrite::Dlrr(&dlrr),
+                XrBlockToWrite::StatisticsSummary(StatisticsSummary::default()),
+                XrBlockToWrite::VoipMetrics(VoipMetrics::default()),
+            ],
+        )
+        .unwrap();
         assert!(w.receiver_report(1, &[block; 32]).is_err());
         let pairs = rtcp::nack_pairs([1u16, 2, 3, 40]).count();
         black_box((w.finish(), pairs));

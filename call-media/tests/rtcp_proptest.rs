@@ -10,8 +10,9 @@
 )]
 
 use call_media::rtcp::{
-    self, CompoundWriter, NackPair, PayloadFeedbackKind, ReportBlock, RtcpPacket, SdesItem,
-    SdesItemType, SenderInfo, TransportFeedbackKind, XrBlock,
+    self, CompoundWriter, DlrrItem, FirEntry, NackPair, PayloadFeedbackKind, ReportBlock,
+    RtcpPacket, SdesItem, SdesItemType, SenderInfo, StatisticsSummary, TransportFeedbackKind,
+    VoipMetrics, XrBlock, XrBlockToWrite,
 };
 use proptest::prelude::*;
 
@@ -27,6 +28,9 @@ enum Op {
     App(u8, u32, [u8; 4], Vec<u8>),
     Nack(u32, u32, Vec<NackPair>),
     Pli(u32, u32),
+    Fir(u32, Vec<FirEntry>),
+    Remb(u32, u64, Vec<u32>),
+    Xr(u32, u64, Vec<DlrrItem>, StatisticsSummary, VoipMetrics),
 }
 
 fn block() -> impl Strategy<Value = ReportBlock> {
@@ -89,6 +93,57 @@ fn op() -> impl Strategy<Value = Op> {
         )
             .prop_map(|(s, m, p)| Op::Nack(s, m, p)),
         any::<(u32, u32)>().prop_map(|(s, m)| Op::Pli(s, m)),
+        (
+            any::<u32>(),
+            prop::collection::vec(
+                any::<(u32, u8)>().prop_map(|(ssrc, sequence)| FirEntry { ssrc, sequence }),
+                1..5
+            )
+        )
+            .prop_map(|(s, e)| Op::Fir(s, e)),
+        (
+            any::<u32>(),
+            any::<u64>(),
+            prop::collection::vec(any::<u32>(), 0..5)
+        )
+            .prop_map(|(s, b, ssrcs)| Op::Remb(s, b, ssrcs)),
+        (
+            any::<(u32, u64)>(),
+            prop::collection::vec(
+                any::<(u32, u32, u32)>().prop_map(|(ssrc, last_rr, delay_since_last_rr)| {
+                    DlrrItem {
+                        ssrc,
+                        last_rr,
+                        delay_since_last_rr,
+                    }
+                }),
+                0..4
+            ),
+            any::<(bool, bool, u8, u32, u16, u32, u8)>(),
+            any::<(u32, u8, i8, u16, u8, u16)>(),
+        )
+            .prop_map(|((s, ntp), dlrr, st, v)| {
+                let summary = StatisticsSummary {
+                    has_loss: st.0,
+                    has_jitter: st.1,
+                    ttl_or_hop_limit: st.2 % 3,
+                    ssrc: st.3,
+                    end_sequence: st.4,
+                    mean_jitter: st.5,
+                    dev_ttl_or_hl: st.6,
+                    ..StatisticsSummary::default()
+                };
+                let metrics = VoipMetrics {
+                    ssrc: v.0,
+                    loss_rate: v.1,
+                    signal_level: v.2,
+                    round_trip_delay: v.3,
+                    mos_lq: v.4,
+                    jb_abs_max: v.5,
+                    ..VoipMetrics::default()
+                };
+                Op::Xr(s, ntp, dlrr, summary, metrics)
+            }),
     ]
 }
 
@@ -122,6 +177,21 @@ fn write(ops: &[Op], buf: &mut [u8]) -> usize {
             Op::App(st, s, n, d) => w.app(*st, *s, *n, d).map(|_| ()),
             Op::Nack(s, m, p) => w.nack(*s, *m, p).map(|_| ()),
             Op::Pli(s, m) => w.pli(*s, *m).map(|_| ()),
+            Op::Fir(s, e) => w.fir(*s, e).map(|_| ()),
+            Op::Remb(s, b, ssrcs) => w.remb(*s, *b, ssrcs).map(|_| ()),
+            Op::Xr(s, ntp, dlrr, summary, metrics) => w
+                .xr(
+                    *s,
+                    &[
+                        XrBlockToWrite::ReceiverReferenceTime {
+                            ntp_timestamp: *ntp,
+                        },
+                        XrBlockToWrite::Dlrr(dlrr),
+                        XrBlockToWrite::StatisticsSummary(*summary),
+                        XrBlockToWrite::VoipMetrics(*metrics),
+                    ],
+                )
+                .map(|_| ()),
         }
         .unwrap();
     }
@@ -289,6 +359,30 @@ proptest! {
                 (Op::Pli(s, m), RtcpPacket::PayloadFeedback(fb)) => {
                     prop_assert_eq!((fb.sender_ssrc(), fb.media_ssrc()), (*s, *m));
                     prop_assert!(matches!(fb.kind(), PayloadFeedbackKind::Pli));
+                }
+                (Op::Fir(s, e), RtcpPacket::PayloadFeedback(fb)) => {
+                    prop_assert_eq!((fb.sender_ssrc(), fb.media_ssrc()), (*s, 0));
+                    let PayloadFeedbackKind::Fir(entries) = fb.kind() else { panic!("not a FIR") };
+                    prop_assert_eq!(&entries.collect::<Vec<_>>(), e);
+                }
+                (Op::Remb(s, b, ssrcs), RtcpPacket::PayloadFeedback(fb)) => {
+                    prop_assert_eq!(fb.sender_ssrc(), *s);
+                    let PayloadFeedbackKind::Remb(remb) = fb.kind() else { panic!("not a REMB") };
+                    // 18 significant bits, rounded down.
+                    let got = remb.bitrate();
+                    prop_assert!(got <= *b && *b - got <= (*b >> 17));
+                    prop_assert_eq!(&remb.ssrcs().collect::<Vec<_>>(), ssrcs);
+                }
+                (Op::Xr(s, ntp, dlrr, summary, metrics), RtcpPacket::ExtendedReport(xr)) => {
+                    prop_assert_eq!(xr.ssrc(), *s);
+                    let blocks: Vec<XrBlock<'_>> = xr.blocks().collect();
+                    prop_assert_eq!(blocks.len(), 4);
+                    let rrt = matches!(blocks[0], XrBlock::ReceiverReferenceTime { ntp_timestamp } if ntp_timestamp == *ntp);
+                    prop_assert!(rrt);
+                    let XrBlock::Dlrr(items) = blocks[1].clone() else { panic!("not DLRR") };
+                    prop_assert_eq!(&items.collect::<Vec<_>>(), dlrr);
+                    prop_assert!(matches!(blocks[2], XrBlock::StatisticsSummary(got) if got == *summary));
+                    prop_assert!(matches!(blocks[3], XrBlock::VoipMetrics(got) if got == *metrics));
                 }
                 (op, packet) => panic!("{op:?} came back as {packet:?}"),
             }

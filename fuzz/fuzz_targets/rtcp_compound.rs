@@ -1,12 +1,12 @@
 #![no_main]
 //! Arbitrary bytes as an RTCP datagram: the compound iterator, every typed
 //! view and sub-iterator, and the strict validator never panic or loop. The
-//! packets our writer can produce (SR, RR, SDES, BYE, APP, NACK, PLI) are
+//! packets our writer can produce (SR, RR, SDES, BYE, APP, NACK, FIR, XR) are
 //! written back and must parse to the same fields.
 
 use call_media::rtcp::{
-    self, CompoundWriter, NackPair, PayloadFeedbackKind, ReportBlock, RtcpPacket, SdesItem,
-    TransportFeedbackKind, XrBlock,
+    self, CompoundWriter, DlrrItem, FirEntry, NackPair, PayloadFeedbackKind, ReportBlock,
+    RtcpPacket, SdesItem, TransportFeedbackKind, XrBlock, XrBlockToWrite,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -49,6 +49,35 @@ fn round_trip(packet: &RtcpPacket<'_>, room: usize) {
             let pairs: Vec<NackPair> = pairs.collect();
             w.nack(fb.sender_ssrc(), fb.media_ssrc(), &pairs).unwrap();
         }
+        RtcpPacket::PayloadFeedback(fb) => {
+            let PayloadFeedbackKind::Fir(entries) = fb.kind() else {
+                return;
+            };
+            let entries: Vec<FirEntry> = entries.collect();
+            w.fir(fb.sender_ssrc(), &entries).unwrap();
+        }
+        RtcpPacket::ExtendedReport(xr) => {
+            let mut dlrr: Vec<Vec<DlrrItem>> = Vec::new();
+            for block in xr.blocks() {
+                if let XrBlock::Dlrr(items) = block {
+                    dlrr.push(items.collect());
+                }
+            }
+            let mut dlrr = dlrr.iter();
+            let mut blocks = Vec::new();
+            for block in xr.blocks() {
+                blocks.push(match block {
+                    XrBlock::ReceiverReferenceTime { ntp_timestamp } => {
+                        XrBlockToWrite::ReceiverReferenceTime { ntp_timestamp }
+                    }
+                    XrBlock::Dlrr(_) => XrBlockToWrite::Dlrr(dlrr.next().unwrap()),
+                    XrBlock::StatisticsSummary(s) => XrBlockToWrite::StatisticsSummary(s),
+                    XrBlock::VoipMetrics(v) => XrBlockToWrite::VoipMetrics(v),
+                    _ => return,
+                });
+            }
+            w.xr(xr.ssrc(), &blocks).unwrap();
+        }
         _ => return,
     }
     let out = w.finish();
@@ -77,6 +106,24 @@ fn round_trip(packet: &RtcpPacket<'_>, room: usize) {
         }
         (RtcpPacket::App(a), RtcpPacket::App(b)) => assert_eq!(*a, b),
         (RtcpPacket::TransportFeedback(a), RtcpPacket::TransportFeedback(b)) => assert_eq!(*a, b),
+        (RtcpPacket::PayloadFeedback(a), RtcpPacket::PayloadFeedback(b)) => {
+            let (PayloadFeedbackKind::Fir(x), PayloadFeedbackKind::Fir(y)) = (a.kind(), b.kind())
+            else {
+                panic!("{a:?} came back as {b:?}")
+            };
+            assert_eq!(a.sender_ssrc(), b.sender_ssrc());
+            assert!(x.eq(y));
+        }
+        (RtcpPacket::ExtendedReport(a), RtcpPacket::ExtendedReport(b)) => {
+            assert_eq!(a.ssrc(), b.ssrc());
+            assert_eq!(a.blocks().count(), b.blocks().count());
+            for (x, y) in a.blocks().zip(b.blocks()) {
+                match (x, y) {
+                    (XrBlock::Dlrr(x), XrBlock::Dlrr(y)) => assert!(x.eq(y)),
+                    (x, y) => assert_eq!(format!("{x:?}"), format!("{y:?}")),
+                }
+            }
+        }
         (a, b) => panic!("{a:?} came back as {b:?}"),
     }
 }

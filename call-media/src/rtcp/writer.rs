@@ -1,8 +1,9 @@
 //! Writing RTCP packets back to back into a caller-owned buffer.
 
-use super::feedback::{FMT_NACK, FMT_PLI, NackPair};
+use super::feedback::{FMT_AFB, FMT_FIR, FMT_NACK, FMT_PLI, FirEntry, NackPair};
 use super::report::{REPORT_BLOCK_LEN, ReportBlock, SENDER_INFO_LEN, SenderInfo};
 use super::sdes::{SdesItem, SdesItemType};
+use super::xr::XrBlockToWrite;
 use super::{HEADER_LEN, PacketType};
 use crate::error::RtcpWriteError;
 use crate::wire::{Cursor, Overflow};
@@ -274,6 +275,104 @@ impl<'b> CompoundWriter<'b> {
             out.put_u32(media_ssrc)
         })
     }
+
+    /// Appends a full intra request (RFC 5104 §4.3.1); the media source
+    /// field is 0 as the RFC requires.
+    pub fn fir(
+        &mut self,
+        sender_ssrc: u32,
+        entries: &[FirEntry],
+    ) -> Result<&mut Self, RtcpWriteError> {
+        if entries.is_empty() {
+            return Err(RtcpWriteError::EmptyFir);
+        }
+        self.packet(FMT_FIR, PacketType::PSFB, 8 + 8 * entries.len(), |out| {
+            out.put_u32(sender_ssrc)?;
+            out.put_u32(0)?;
+            entries.iter().try_for_each(|e| {
+                out.put_u32(e.ssrc)?;
+                out.put(&[e.sequence, 0, 0, 0])
+            })
+        })
+    }
+
+    /// Appends a receiver estimated maximum bitrate message
+    /// (draft-alvestrand-rmcat-remb-03) for up to 255 sources.
+    ///
+    /// The bitrate is coded as an 18-bit mantissa and a 6-bit exponent, so it
+    /// is rounded down to 18 significant bits.
+    pub fn remb(
+        &mut self,
+        sender_ssrc: u32,
+        bitrate: u64,
+        ssrcs: &[u32],
+    ) -> Result<&mut Self, RtcpWriteError> {
+        let count = u8::try_from(ssrcs.len()).map_err(|_| RtcpWriteError::TooManyEntries {
+            packet_type: PacketType::PSFB.0,
+            count: ssrcs.len(),
+        })?;
+        // Smallest exponent that fits the mantissa in 18 bits (at most 46 for a u64).
+        let exp = (64 - bitrate.leading_zeros()).saturating_sub(18);
+        let mantissa = (bitrate >> exp) as u32;
+        self.packet(FMT_AFB, PacketType::PSFB, 16 + 4 * ssrcs.len(), |out| {
+            out.put_u32(sender_ssrc)?;
+            out.put_u32(0)?;
+            out.put(b"REMB")?;
+            out.put_u8(count)?;
+            out.put_u8(((exp as u8) << 2) | ((mantissa >> 16) as u8 & 0x3))?;
+            out.put_u16(mantissa as u16)?;
+            ssrcs.iter().try_for_each(|s| out.put_u32(*s))
+        })
+    }
+
+    /// Appends an extended report (RFC 3611) with the given blocks.
+    pub fn xr(
+        &mut self,
+        ssrc: u32,
+        blocks: &[XrBlockToWrite<'_>],
+    ) -> Result<&mut Self, RtcpWriteError> {
+        let mut body = 4;
+        for block in blocks {
+            let len = block.wire_len();
+            if len / 4 - 1 > usize::from(u16::MAX) {
+                return Err(RtcpWriteError::PacketTooLong { len });
+            }
+            body += len;
+        }
+        self.packet(0, PacketType::XR, body, |out| {
+            out.put_u32(ssrc)?;
+            for block in blocks {
+                let words = (block.wire_len() / 4 - 1) as u16;
+                match block {
+                    XrBlockToWrite::ReceiverReferenceTime { ntp_timestamp } => {
+                        out.put(&[4, 0])?;
+                        out.put_u16(words)?;
+                        out.put(&ntp_timestamp.to_be_bytes())?;
+                    }
+                    XrBlockToWrite::Dlrr(items) => {
+                        out.put(&[5, 0])?;
+                        out.put_u16(words)?;
+                        for item in *items {
+                            out.put_u32(item.ssrc)?;
+                            out.put_u32(item.last_rr)?;
+                            out.put_u32(item.delay_since_last_rr)?;
+                        }
+                    }
+                    XrBlockToWrite::StatisticsSummary(summary) => {
+                        out.put(&[6, summary.flags()])?;
+                        out.put_u16(words)?;
+                        out.put(&summary.to_bytes())?;
+                    }
+                    XrBlockToWrite::VoipMetrics(metrics) => {
+                        out.put(&[7, 0])?;
+                        out.put_u16(words)?;
+                        out.put(&metrics.to_bytes())?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
 }
 
 #[cfg(test)]
@@ -321,6 +420,126 @@ mod tests {
             w.as_bytes(),
             &[0x81, 202, 0, 3, 0, 0, 0, 7, 1, 2, b'a', b'b', 0, 0, 0, 0]
         );
+    }
+
+    #[test]
+    fn fir_remb_and_xr_round_trip() {
+        use crate::rtcp::{
+            DlrrItem, FirEntry, PayloadFeedbackKind, StatisticsSummary, VoipMetrics, XrBlock,
+        };
+        let mut buf = [0u8; 256];
+        let mut w = CompoundWriter::new(&mut buf);
+        let firs = [
+            FirEntry {
+                ssrc: 5,
+                sequence: 7,
+            },
+            FirEntry {
+                ssrc: 6,
+                sequence: 255,
+            },
+        ];
+        w.fir(1, &firs).unwrap();
+        w.remb(1, 1_500_000, &[5, 6]).unwrap();
+        let dlrr = [DlrrItem {
+            ssrc: 9,
+            last_rr: 10,
+            delay_since_last_rr: 11,
+        }];
+        let summary = StatisticsSummary {
+            has_loss: true,
+            has_jitter: true,
+            ttl_or_hop_limit: 2,
+            ssrc: 9,
+            begin_sequence: 1,
+            end_sequence: 100,
+            lost_packets: 3,
+            max_jitter: 40,
+            dev_ttl_or_hl: 1,
+            ..StatisticsSummary::default()
+        };
+        let metrics = VoipMetrics {
+            ssrc: 9,
+            loss_rate: 12,
+            round_trip_delay: 80,
+            signal_level: -20,
+            noise_level: -60,
+            r_factor: 90,
+            mos_lq: 42,
+            mos_cq: 41,
+            rx_config: 0x50,
+            jb_nominal: 40,
+            jb_abs_max: 200,
+            ..VoipMetrics::default()
+        };
+        w.xr(
+            1,
+            &[
+                XrBlockToWrite::ReceiverReferenceTime {
+                    ntp_timestamp: 0x0102_0304_0506_0708,
+                },
+                XrBlockToWrite::Dlrr(&dlrr),
+                XrBlockToWrite::StatisticsSummary(summary),
+                XrBlockToWrite::VoipMetrics(metrics),
+            ],
+        )
+        .unwrap();
+        assert!(matches!(w.fir(1, &[]), Err(RtcpWriteError::EmptyFir)));
+        let out = w.finish();
+        let got: Vec<_> = packets(out).map(Result::unwrap).collect();
+        let RtcpPacket::PayloadFeedback(fb) = got[0] else {
+            panic!()
+        };
+        assert_eq!((fb.sender_ssrc(), fb.media_ssrc()), (1, 0));
+        let PayloadFeedbackKind::Fir(entries) = fb.kind() else {
+            panic!()
+        };
+        assert_eq!(entries.collect::<Vec<_>>(), firs);
+        let RtcpPacket::PayloadFeedback(fb) = got[1] else {
+            panic!()
+        };
+        let PayloadFeedbackKind::Remb(remb) = fb.kind() else {
+            panic!()
+        };
+        // 1_500_000 needs 21 bits: exponent 3, rounded down to a multiple of 8.
+        assert_eq!(remb.bitrate(), 1_500_000 / 8 * 8);
+        assert_eq!(remb.ssrcs().collect::<Vec<_>>(), vec![5, 6]);
+        let RtcpPacket::ExtendedReport(xr) = got[2] else {
+            panic!()
+        };
+        let blocks: Vec<_> = xr.blocks().collect();
+        assert!(matches!(
+            blocks[0],
+            XrBlock::ReceiverReferenceTime {
+                ntp_timestamp: 0x0102_0304_0506_0708
+            }
+        ));
+        let XrBlock::Dlrr(items) = blocks[1].clone() else {
+            panic!()
+        };
+        assert_eq!(items.collect::<Vec<_>>(), dlrr);
+        assert!(matches!(blocks[2], XrBlock::StatisticsSummary(s) if s == summary));
+        assert!(matches!(blocks[3], XrBlock::VoipMetrics(m) if m == metrics));
+    }
+
+    #[test]
+    fn remb_small_and_huge_bitrates() {
+        for bitrate in [0, 1, 0x3_ffff, 0x4_0000, u64::MAX] {
+            let mut buf = [0u8; 32];
+            let mut w = CompoundWriter::new(&mut buf);
+            w.remb(1, bitrate, &[]).unwrap();
+            let Some(Ok(RtcpPacket::PayloadFeedback(fb))) = packets(w.finish()).next() else {
+                panic!()
+            };
+            let crate::rtcp::PayloadFeedbackKind::Remb(remb) = fb.kind() else {
+                panic!()
+            };
+            let got = remb.bitrate();
+            assert!(
+                got <= bitrate && bitrate - got < (bitrate >> 17).max(1),
+                "{bitrate} -> {got}"
+            );
+        }
     }
 
     #[test]

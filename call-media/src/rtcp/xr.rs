@@ -321,7 +321,6 @@ impl Iterator for DlrrItems<'_> {
 ///
 /// The flags say which fields the sender filled in; the others are zero.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub struct StatisticsSummary {
     /// L flag: loss report fields valid.
     pub has_loss: bool,
@@ -360,6 +359,39 @@ pub struct StatisticsSummary {
 }
 
 impl StatisticsSummary {
+    /// The type-specific byte (L, D, J flags and ToH).
+    pub(crate) fn flags(&self) -> u8 {
+        (u8::from(self.has_loss) << 7)
+            | (u8::from(self.has_duplicates) << 6)
+            | (u8::from(self.has_jitter) << 5)
+            | ((self.ttl_or_hop_limit & 0x3) << 3)
+    }
+
+    /// The 36-byte block content in wire order.
+    pub(crate) fn to_bytes(self) -> [u8; 36] {
+        let mut out = [0u8; 36];
+        let words = [
+            self.ssrc,
+            (u32::from(self.begin_sequence) << 16) | u32::from(self.end_sequence),
+            self.lost_packets,
+            self.duplicate_packets,
+            self.min_jitter,
+            self.max_jitter,
+            self.mean_jitter,
+            self.dev_jitter,
+            u32::from_be_bytes([
+                self.min_ttl_or_hl,
+                self.max_ttl_or_hl,
+                self.mean_ttl_or_hl,
+                self.dev_ttl_or_hl,
+            ]),
+        ];
+        for (chunk, word) in out.chunks_exact_mut(4).zip(words) {
+            chunk.copy_from_slice(&word.to_be_bytes());
+        }
+        out
+    }
+
     #[inline]
     fn read(flags: u8, c: &[u8]) -> Self {
         StatisticsSummary {
@@ -386,7 +418,6 @@ impl StatisticsSummary {
 
 /// A VoIP metrics report block (RFC 3611 §4.7), as plain data in wire units.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub struct VoipMetrics {
     /// The source reported on.
     pub ssrc: u32,
@@ -433,6 +464,35 @@ pub struct VoipMetrics {
 }
 
 impl VoipMetrics {
+    /// The 32-byte block content in wire order.
+    pub(crate) fn to_bytes(self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        let words = [
+            self.ssrc,
+            u32::from_be_bytes([
+                self.loss_rate,
+                self.discard_rate,
+                self.burst_density,
+                self.gap_density,
+            ]),
+            (u32::from(self.burst_duration) << 16) | u32::from(self.gap_duration),
+            (u32::from(self.round_trip_delay) << 16) | u32::from(self.end_system_delay),
+            u32::from_be_bytes([
+                self.signal_level as u8,
+                self.noise_level as u8,
+                self.rerl,
+                self.gmin,
+            ]),
+            u32::from_be_bytes([self.r_factor, self.ext_r_factor, self.mos_lq, self.mos_cq]),
+            (u32::from(self.rx_config) << 24) | u32::from(self.jb_nominal),
+            (u32::from(self.jb_maximum) << 16) | u32::from(self.jb_abs_max),
+        ];
+        for (chunk, word) in out.chunks_exact_mut(4).zip(words) {
+            chunk.copy_from_slice(&word.to_be_bytes());
+        }
+        out
+    }
+
     #[inline]
     fn read(c: &[u8]) -> Self {
         VoipMetrics {
@@ -457,6 +517,36 @@ impl VoipMetrics {
             jb_nominal: u16_at(c, 26),
             jb_maximum: u16_at(c, 28),
             jb_abs_max: u16_at(c, 30),
+        }
+    }
+}
+
+/// An XR report block to write with
+/// [`CompoundWriter::xr`](crate::rtcp::CompoundWriter::xr).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum XrBlockToWrite<'a> {
+    /// Receiver reference time (§4.4): the receiver's NTP timestamp.
+    ReceiverReferenceTime {
+        /// The 64-bit NTP timestamp.
+        ntp_timestamp: u64,
+    },
+    /// DLRR (§4.5): replies to receiver reference times.
+    Dlrr(&'a [DlrrItem]),
+    /// Statistics summary (§4.6).
+    StatisticsSummary(StatisticsSummary),
+    /// VoIP metrics (§4.7).
+    VoipMetrics(VoipMetrics),
+}
+
+impl XrBlockToWrite<'_> {
+    /// Block length on the wire, header included.
+    pub(crate) fn wire_len(&self) -> usize {
+        4 + match self {
+            XrBlockToWrite::ReceiverReferenceTime { .. } => 8,
+            XrBlockToWrite::Dlrr(items) => 12 * items.len(),
+            XrBlockToWrite::StatisticsSummary(_) => 36,
+            XrBlockToWrite::VoipMetrics(_) => 32,
         }
     }
 }

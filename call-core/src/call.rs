@@ -504,6 +504,24 @@ impl Call {
         )
     }
 
+    /// Change the deadlines from now on (for example the maximum queue wait
+    /// of the queue the call was just put in). Running deadlines are
+    /// recomputed from their original start.
+    pub fn set_limits(&mut self, limits: CallLimits) {
+        self.limits = limits.into();
+    }
+
+    /// The deadlines in force.
+    pub fn limits(&self) -> CallLimits {
+        let expand = |ms: u32| (ms != 0).then(|| Duration::from_millis(u64::from(ms)));
+        CallLimits {
+            ring_no_answer: expand(self.limits.ring_no_answer),
+            wrap_up: expand(self.limits.wrap_up),
+            max_queue_wait: expand(self.limits.max_queue_wait),
+            max_call_length: expand(self.limits.max_call_length),
+        }
+    }
+
     // ----- queries -------------------------------------------------------
 
     /// The root correlation id.
@@ -2016,7 +2034,9 @@ impl Call {
             self.ensure_room(op, 1)?;
         }
         let now = self.clock(now);
-        self.deflected = true;
+        // Only redirecting the customer's own call is the call's outcome; a
+        // deflected agent offer is recorded as a diversion.
+        self.deflected |= !needs_leg;
         let new_leg = if needs_leg {
             let role = self
                 .legs
@@ -2645,6 +2665,16 @@ mod tests {
         call.handle_answered(t(6), second).unwrap();
         call.hangup(t(9), CUSTOMER, Q850Cause::NORMAL_CLEARING)
             .unwrap();
+        assert_eq!(call.disposition(), Some(Disposition::Answered));
+
+        // Redirecting the customer's own unanswered call is the outcome.
+        let mut call = inbound();
+        call.ring(t(1), CUSTOMER, false).unwrap();
+        assert_eq!(
+            call.deflect(t(2), CUSTOMER, Party::External(addr("+15550999")))
+                .unwrap(),
+            None
+        );
         assert_eq!(call.disposition(), Some(Disposition::Deflected));
     }
 
@@ -2747,6 +2777,44 @@ mod tests {
             Some(CallEvent::Originated { .. })
         ));
         assert!(call.dial(t(3), CUSTOMER).is_err());
+    }
+
+    #[test]
+    fn limits_can_change_mid_call() {
+        let mut call = inbound();
+        call.answer(t(1), CUSTOMER).unwrap();
+        call.enqueue(t(10), QueueId(1)).unwrap();
+        assert_eq!(call.poll_timeout(), None);
+        let limits = CallLimits {
+            max_queue_wait: Some(Duration::from_secs(30)),
+            ..call.limits()
+        };
+        call.set_limits(limits);
+        assert_eq!(call.limits(), limits);
+        assert_eq!(call.poll_timeout(), Some(t(40)));
+    }
+
+    #[test]
+    fn the_common_call_needs_no_heap() {
+        let (mut call, agent) = talking();
+        call.hold(t(30), CUSTOMER).unwrap();
+        call.retrieve(t(31), CUSTOMER).unwrap();
+        call.hangup(t(40), agent, Q850Cause::NORMAL_CLEARING)
+            .unwrap();
+        call.hangup(t(40), CUSTOMER, Q850Cause::NORMAL_CLEARING)
+            .unwrap();
+        drain(&mut call);
+        assert_eq!(call.heap_bytes(), 0);
+        // A third leg and a burst of events spill to the heap, and the event
+        // spill is given back once drained.
+        let (mut call, agent) = talking();
+        call.consult(t(30), agent, Party::Agent(AgentId(2)))
+            .unwrap();
+        assert!(call.heap_bytes() > 0);
+        call.hangup(t(31), CUSTOMER, Q850Cause::NORMAL_CLEARING)
+            .unwrap();
+        drain(&mut call);
+        assert_eq!(call.heap_bytes(), call.legs.heap_bytes());
     }
 
     #[test]

@@ -498,6 +498,8 @@ pub struct CdrBuilder {
     disposition_codes: Vec<String>,
     survey_score: Option<u8>,
     speech: Vec<SpeechInterval>,
+    service_address: Option<Address>,
+    attributes: BTreeMap<String, String>,
 }
 
 impl CdrBuilder {
@@ -529,6 +531,8 @@ impl CdrBuilder {
             disposition_codes: Vec::new(),
             survey_score: None,
             speech: Vec::new(),
+            service_address: None,
+            attributes: BTreeMap::new(),
         }
     }
 
@@ -854,6 +858,29 @@ impl CdrBuilder {
         Ok(())
     }
 
+    /// Set the service address (dialed number or presented caller id) for
+    /// [`CdrBuilder::finish_detached`]; [`CdrBuilder::finish`] takes it from the call.
+    pub fn service_address(&mut self, address: Address) {
+        self.service_address = Some(address);
+    }
+
+    /// Add a custom attribute for [`CdrBuilder::finish_detached`] (the call's
+    /// own attributes are merged in by [`CdrBuilder::finish`]).
+    pub fn attribute(&mut self, key: &str, value: &str) -> Result<(), CdrError> {
+        if key.len() > Self::MAX_TEXT || value.len() > Self::MAX_TEXT {
+            return Err(CdrError::TextTooLong {
+                what: "attributes",
+                len: key.len().max(value.len()),
+                max: Self::MAX_TEXT,
+            });
+        }
+        if !self.attributes.contains_key(key) {
+            Self::check_len("attributes", self.attributes.len())?;
+        }
+        self.attributes.insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+
     /// The record, once the call is closed. `call` supplies the customer's
     /// address, the service address and the custom attributes.
     pub fn finish(mut self, call: &Call) -> Result<CallDetailRecord, CdrError> {
@@ -863,6 +890,38 @@ impl CdrBuilder {
                 got: call.id(),
             });
         }
+        self.service_address = call.service_address().cloned().or(self.service_address);
+        for (key, value) in call.attributes() {
+            self.attributes.insert(key.to_owned(), value.to_owned());
+        }
+        let customer = call.customer().cloned();
+        self.build(call.direction(), customer, call.created_at())
+    }
+
+    /// The record from the events alone, for a host that follows calls it
+    /// does not run (events read from a bus or a log): direction, customer
+    /// and start come from leg 0's creation event; the service address and
+    /// attributes from [`CdrBuilder::service_address`] and [`CdrBuilder::attribute`].
+    pub fn finish_detached(self) -> Result<CallDetailRecord, CdrError> {
+        let leg0 = self
+            .legs
+            .iter()
+            .find(|l| l.leg == LegId(0))
+            .ok_or(CdrError::UnknownLeg { leg: LegId(0) })?;
+        let customer = match &leg0.party {
+            Party::External(address) => Some(address.clone()),
+            Party::Agent(_) => None,
+        };
+        let (direction, created_at) = (leg0.direction, leg0.created_at);
+        self.build(direction, customer, created_at)
+    }
+
+    fn build(
+        mut self,
+        direction: Direction,
+        customer: Option<Address>,
+        created_at: Timestamp,
+    ) -> Result<CallDetailRecord, CdrError> {
         let (Some((cleared_at, disposition, abandoned)), Some(closed_at)) =
             (self.cleared, self.closed_at)
         else {
@@ -891,10 +950,10 @@ impl CdrBuilder {
         Ok(CallDetailRecord {
             schema_version: SCHEMA_VERSION,
             call: self.call,
-            direction: call.direction(),
-            customer: call.customer().cloned(),
-            service_address: call.service_address().cloned(),
-            created_at: call.created_at(),
+            direction,
+            customer,
+            service_address: self.service_address,
+            created_at,
             answered_at: self.answered_at,
             agent_answered_at: self.agent_answered_at,
             cleared_at,
@@ -916,10 +975,7 @@ impl CdrBuilder {
             disposition_codes: self.disposition_codes,
             survey_score: self.survey_score,
             speech: self.speech,
-            attributes: call
-                .attributes()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
+            attributes: self.attributes,
         })
     }
 

@@ -15,7 +15,8 @@ use crate::cause::Q850Cause;
 ///    agent was alerted, before any agent answered;
 /// 2. `callback_requested`: the customer left the queue asking for a callback;
 /// 3. `transferred`: a transfer (blind, attended or semi-attended) completed;
-/// 4. `deflected`: an alerting leg of the call was diverted elsewhere;
+/// 4. `deflected`: the customer's own unanswered call was redirected away
+///    (a deflected agent offer is only a diversion in the record);
 /// 5. `answered`: the customer leg was connected;
 /// 6. otherwise from the customer leg's end: cause 17 (user busy) is `busy`;
 ///    18, 19 (no user responding, no answer) are `no_answer`; cleared by the
@@ -39,7 +40,7 @@ pub enum Disposition {
     Abandoned,
     /// Handed to someone else by a transfer.
     Transferred,
-    /// Diverted while alerting.
+    /// The customer's call was redirected away while alerting.
     Deflected,
     /// The customer chose a callback instead of waiting.
     CallbackRequested,

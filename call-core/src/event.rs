@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::agent::AgentStateChanged;
 use crate::cause::{PlatformCause, Q850Cause};
 use crate::disposition::{AbandonPhase, Disposition};
 use crate::id::{AgentId, CallId, LegId, ParkSlot, QueueId};
@@ -380,6 +381,57 @@ impl CallEvent {
             | CallEvent::WrapUpEnded { at, .. }
             | CallEvent::CallCleared { at, .. }
             | CallEvent::Closed { at, .. } => *at,
+        }
+    }
+}
+
+/// Any event of the model, for hosts that publish one stream: call events
+/// and agent state changes. The JSON is that of the inner event (both carry
+/// an `"event"` field), so consumers need not know about this wrapper.
+///
+/// # Examples
+///
+/// ```
+/// use call_core::agent::Agent;
+/// use call_core::event::Event;
+/// use call_core::id::AgentId;
+/// use call_core::time::Timestamp;
+///
+/// let mut agent = Agent::new(AgentId(3), Timestamp::ZERO);
+/// let event = Event::from(agent.log_in(Timestamp::from_millis(5))?);
+/// let json = serde_json::to_string(&event).unwrap();
+/// assert!(json.starts_with(r#"{"event":"agent_state_changed","agent":3"#));
+/// assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event);
+/// # Ok::<(), call_core::error::AgentError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum Event {
+    /// From a [`Call`](crate::call::Call).
+    Call(CallEvent),
+    /// From an [`Agent`](crate::agent::Agent).
+    Agent(AgentStateChanged),
+}
+
+impl From<CallEvent> for Event {
+    fn from(event: CallEvent) -> Self {
+        Event::Call(event)
+    }
+}
+
+impl From<AgentStateChanged> for Event {
+    fn from(event: AgentStateChanged) -> Self {
+        Event::Agent(event)
+    }
+}
+
+impl Event {
+    /// When it happened.
+    pub fn at(&self) -> Timestamp {
+        match self {
+            Event::Call(event) => event.at(),
+            Event::Agent(event) => event.at,
         }
     }
 }

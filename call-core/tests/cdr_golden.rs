@@ -53,6 +53,60 @@ fn outbound_busy_record() {
 }
 
 #[test]
+fn conference_and_park_record() {
+    let record = common::conference_park_call(1004);
+    assert!(record.conference);
+    assert_eq!(
+        record.disposition,
+        call_core::disposition::Disposition::Answered
+    );
+    check("conference_park", &record);
+}
+
+/// The event stream's JSON is stable too, and a builder fed only the JSON
+/// events (as a host following calls from a message bus would) produces the
+/// same record.
+#[test]
+fn event_stream_json_is_stable_and_rebuilds_the_record() {
+    let recorder = common::transferred_call_recorder(1001, 0);
+    let lines: String = recorder
+        .events
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap() + "\n")
+        .collect();
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/transferred_call.events.jsonl");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &lines).unwrap();
+    }
+    let golden = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(lines, golden);
+
+    let mut detached = call_core::cdr::CdrBuilder::new(call_core::id::CallId(1001));
+    for line in golden.lines() {
+        let event: call_core::event::CallEvent = serde_json::from_str(line).unwrap();
+        detached.observe(&event).unwrap();
+    }
+    detached.service_address(recorder.call.service_address().unwrap().clone());
+    detached.attribute("crm_id", "CRM-1").unwrap();
+    for node in ["welcome", "billing_menu"] {
+        detached.ivr_node(node).unwrap();
+    }
+    detached.note("customer asked about invoice 42").unwrap();
+    detached.disposition_code("billing_resolved").unwrap();
+    detached.survey_score(9).unwrap();
+    let t = common::t;
+    detached
+        .speech(call_core::id::LegId(0), t(61), t(80))
+        .unwrap();
+    detached
+        .speech(call_core::id::LegId(2), t(75), t(89))
+        .unwrap();
+    let rebuilt = detached.finish_detached().unwrap();
+    assert_eq!(rebuilt, recorder.finish());
+}
+
+#[test]
 fn json_lines_sink_writes_one_record_per_line() {
     let mut sink = JsonLinesSink::new(Vec::new());
     sink.write(&common::outbound_busy(1, 0)).unwrap();

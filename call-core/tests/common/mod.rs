@@ -12,7 +12,8 @@ pub mod model;
 use call_core::call::{Call, CallLimits};
 use call_core::cause::Q850Cause;
 use call_core::cdr::{CallDetailRecord, CdrBuilder};
-use call_core::id::{AgentId, CallId, LegId, QueueId};
+use call_core::event::CallEvent;
+use call_core::id::{AgentId, CallId, LegId, ParkSlot, QueueId};
 use call_core::party::{Address, Party};
 use call_core::time::Timestamp;
 
@@ -31,6 +32,7 @@ pub fn addr(s: &str) -> Address {
 pub struct Recorder {
     pub call: Call,
     pub cdr: CdrBuilder,
+    pub events: Vec<CallEvent>,
 }
 
 impl Recorder {
@@ -45,6 +47,7 @@ impl Recorder {
         Recorder {
             call,
             cdr: CdrBuilder::new(CallId(id)),
+            events: Vec::new(),
         }
     }
 
@@ -59,12 +62,14 @@ impl Recorder {
         Recorder {
             call,
             cdr: CdrBuilder::new(CallId(id)),
+            events: Vec::new(),
         }
     }
 
     pub fn drain(&mut self) {
         while let Some(event) = self.call.poll_event() {
             self.cdr.observe(&event).unwrap();
+            self.events.push(event);
         }
     }
 
@@ -80,6 +85,11 @@ impl Recorder {
 /// (attended) and completes at 150 s; agent 9 talks until 300 s; wrap-ups
 /// 8: 150..180 s (ended by the agent), 9: 300..360 s (expired). Survey 9.
 pub fn transferred_call(id: u64, start: u64) -> CallDetailRecord {
+    transferred_call_recorder(id, start).finish()
+}
+
+/// The same call, closed but not finished, with its events.
+pub fn transferred_call_recorder(id: u64, start: u64) -> Recorder {
     let s = |x: u64| t(start + x);
     let mut r = Recorder::inbound(id, start, "+15550100");
     let c = LegId(0);
@@ -117,6 +127,54 @@ pub fn transferred_call(id: u64, start: u64) -> CallDetailRecord {
     r.cdr.survey_score(9).unwrap();
     r.drain();
     r.call.handle_timeout(s(360));
+    r.drain();
+    r
+}
+
+/// Inbound, answered, queue 2 at 5 s; agent 1 rings and deflects to agent 2
+/// at 8 s, who answers at 10 s, conferences in a supervisor (agent 3, via
+/// consultation 20..30 s), removes them at 60 s, parks the customer at 70 s
+/// (slot 701); agent 4 picks up at 90 s and hangs up at 120 s; the
+/// customer hangs up at 121 s; wrap-ups expire. Agent 3's wrap-up deadline
+/// (120 s) is only handled at the next wake-up, after the hang-up input at
+/// 121 s, so it is stamped 121 s: expiries are never stamped before an
+/// input already applied.
+pub fn conference_park_call(id: u64) -> CallDetailRecord {
+    let mut r = Recorder::inbound(id, 0, "+15550105");
+    let c = LegId(0);
+    r.call.answer(t(0), c).unwrap();
+    r.call.enqueue(t(5), QueueId(2)).unwrap();
+    let a1 = r.call.offer(t(6), AgentId(1)).unwrap();
+    r.call.handle_alerting(t(6), a1, false).unwrap();
+    let a2 = r
+        .call
+        .deflect(t(8), a1, Party::Agent(AgentId(2)))
+        .unwrap()
+        .unwrap();
+    r.call.handle_answered(t(10), a2).unwrap();
+    let a3 = r.call.consult(t(20), a2, Party::Agent(AgentId(3))).unwrap();
+    r.call.handle_answered(t(25), a3).unwrap();
+    r.call.conference(t(30)).unwrap();
+    r.call.mute(t(31), a3).unwrap();
+    r.call.remove_participant(t(60), a3).unwrap();
+    r.call.park(t(70), a2, ParkSlot(701)).unwrap();
+    let a4 = r
+        .call
+        .pickup(t(90), ParkSlot(701), Party::Agent(AgentId(4)))
+        .unwrap();
+    r.call.handle_remote_hold(t(100), c, true).unwrap();
+    r.call.handle_remote_hold(t(105), c, false).unwrap();
+    r.call
+        .hangup(t(120), a4, Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    r.call
+        .handle_cleared(t(121), c, Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    r.drain();
+    while let Some(deadline) = r.call.poll_timeout() {
+        r.call.handle_timeout(deadline);
+        r.drain();
+    }
     r.finish()
 }
 

@@ -75,6 +75,18 @@ pub fn parse_with(file: &SourceFile, limits: ParseLimits) -> (File, Diagnostics)
         return (File::default(), Diagnostics { items: diags });
     }
     let lexed = lex(text, &mut diags);
+    if diags.len() > limits.max_diagnostics {
+        diags.truncate(limits.max_diagnostics);
+        let at = diags.last().map_or(Span::default(), |d| d.span);
+        diags.push(Diagnostic::new(
+            Code::TOO_MANY_ERRORS,
+            at,
+            "too many errors; the rest of the file was not parsed",
+        ));
+        let mut diagnostics = Diagnostics { items: diags };
+        diagnostics.sort();
+        return (File::default(), diagnostics);
+    }
     let mut p = Parser {
         text,
         toks: &lexed.tokens,

@@ -680,6 +680,31 @@ impl Router {
         self.timers.peek().map(|Reverse((t, _))| *t)
     }
 
+    /// Drops deadlines that can no longer fire (offers already answered,
+    /// calls gone) from the top of the heap, so [`Router::poll_timeout`]
+    /// rarely reports a deadline with nothing to do.
+    fn prune_timers(&mut self) {
+        while let Some(Reverse((_, timer))) = self.timers.peek() {
+            let stale = match *timer {
+                Timer::Reservation(r) => !self.reservations.contains_key(&r),
+                Timer::MaxWait(c, v)
+                | Timer::Preferred(c, v)
+                | Timer::Bullseye(c, v)
+                | Timer::Announce(c, v)
+                | Timer::Progressive(c, v) => self.call_visit(c, v).is_none(),
+                Timer::WrapUp(a) => self
+                    .agents
+                    .get(&a)
+                    .is_none_or(|agent| agent.wrap_up_until.is_none()),
+                Timer::Expiry(a) => !self.agents.contains_key(&a),
+            };
+            if !stale {
+                break;
+            }
+            self.timers.pop();
+        }
+    }
+
     fn schedule(&mut self, at: Timestamp, timer: Timer) {
         self.timers.push(Reverse((at, timer)));
     }
@@ -1185,6 +1210,7 @@ impl Router {
             },
         );
         self.start_visit(call, now);
+        self.prune_timers();
         Ok(())
     }
 
@@ -1350,6 +1376,7 @@ impl Router {
                 self.release_reservation(reservation, CancelReason::CallerAbandoned, now);
             }
         }
+        self.prune_timers();
         Ok(waited)
     }
 
@@ -1447,6 +1474,7 @@ impl Router {
         }
         self.dispatch_agent(r.agent, now);
         self.refresh_agent(r.agent, now, true);
+        self.prune_timers();
         Ok(answered)
     }
 
@@ -1461,6 +1489,7 @@ impl Router {
             return Err(ReservationError::Unknown { reservation });
         }
         self.end_offer(reservation, false, now);
+        self.prune_timers();
         Ok(())
     }
 
@@ -1546,6 +1575,7 @@ impl Router {
         // enters (and leaves) the available sets.
         self.dispatch_agent(agent, now);
         self.refresh_agent(agent, now, true);
+        self.prune_timers();
         Ok(())
     }
 
@@ -1871,6 +1901,7 @@ impl Router {
             self.timers.pop();
             self.fire(timer, now);
         }
+        self.prune_timers();
     }
 
     fn call_visit(&self, id: CallId, visit: u32) -> Option<&Call> {

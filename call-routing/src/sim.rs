@@ -489,10 +489,31 @@ pub fn simulate(
         });
     }
     let per = calls / u64::from(replications);
-    let mut out = Vec::with_capacity(replications as usize);
-    for r in 0..replications {
-        let stream = seed ^ u64::from(r).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        out.push(run_replication(scenario, per, stream)?);
+    // Replications are independent and each has its own seed, so they run
+    // on every available core and the result does not depend on how many.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(replications as usize);
+    let seeds: Vec<u64> = (0..replications)
+        .map(|r| seed ^ u64::from(r).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .collect();
+    let mut results: Vec<Option<Result<Replication, SimError>>> = Vec::new();
+    results.resize_with(seeds.len(), || None);
+    std::thread::scope(|scope| {
+        let chunks = results.chunks_mut(seeds.len().div_ceil(threads));
+        for (chunk, seeds) in chunks.zip(seeds.chunks(seeds.len().div_ceil(threads))) {
+            scope.spawn(move || {
+                for (slot, seed) in chunk.iter_mut().zip(seeds) {
+                    *slot = Some(run_replication(scenario, per, *seed));
+                }
+            });
+        }
+    });
+    let mut out = Vec::with_capacity(results.len());
+    for result in results {
+        out.push(result.ok_or(SimError::InvalidParameter {
+            what: "replication did not run",
+        })??);
     }
     Ok(Report {
         replications: out,

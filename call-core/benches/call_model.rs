@@ -161,6 +161,42 @@ fn million_calls(c: &mut Criterion) {
         "{per_call} bytes per call exceeds the 512-byte goal"
     );
 
+    // For comparison: a live call plus the CdrBuilder following it (the
+    // history a record needs lives in the builder, not the call).
+    {
+        const WITH_CDR: usize = 200_000;
+        let before = resident_bytes();
+        let mut pairs: Vec<(Call, CdrBuilder)> = Vec::with_capacity(WITH_CDR);
+        for id in 0..WITH_CDR as u64 {
+            let t = Timestamp::from_secs;
+            let mut call = Call::inbound(
+                CallId(id),
+                t(0),
+                caller.clone(),
+                None,
+                CallLimits::default(),
+            );
+            let mut cdr = CdrBuilder::new(CallId(id));
+            call.answer(t(1), LegId(0)).unwrap();
+            call.enqueue(t(2), QueueId(1)).unwrap();
+            let a = call.offer(t(3), AgentId(7)).unwrap();
+            call.handle_answered(t(4), a).unwrap();
+            while let Some(event) = call.poll_event() {
+                cdr.observe(&event).unwrap();
+            }
+            pairs.push((call, cdr));
+        }
+        if let (Some(before), Some(after)) = (before, resident_bytes()) {
+            let rss = after.saturating_sub(before) as f64 / WITH_CDR as f64;
+            println!(
+                "million_calls: a talking call plus its CdrBuilder: {rss:.1} bytes resident per call \
+                 (size_of::<CdrBuilder>() = {})",
+                std::mem::size_of::<CdrBuilder>()
+            );
+        }
+        drop(black_box(pairs));
+    }
+
     // Speed with a million calls resident: hold and retrieve every call's
     // customer (two inputs each), touching memory the way a busy host does.
     let mut group = c.benchmark_group("million_calls");

@@ -128,9 +128,11 @@ fn fmt(args: &[String]) -> Result<bool, String> {
     }
 }
 
+/// A lookup field typed at the prompt: `true`/`false` are booleans, `#42` is
+/// an integer, anything else is text (so a PIN like 0042 stays text).
 fn value(text: &str) -> Value {
     let t = text.trim();
-    if let Ok(i) = t.parse::<i64>() {
+    if let Some(i) = t.strip_prefix('#').and_then(|n| n.parse::<i64>().ok()) {
         Value::Int(i)
     } else if t == "true" || t == "false" {
         Value::Bool(t == "true")
@@ -232,7 +234,7 @@ fn run(args: &[String]) -> Result<bool, String> {
                 }
             }
             Waiting::Lookup(id) => {
-                match ask("answer (k=v, ... | not-found | error | timeout)>")
+                match ask("answer (name=text, n=#42, flag=true, ... | not-found | error | timeout)>")
                     .as_deref()
                     .map(str::trim)
                 {

@@ -1647,6 +1647,13 @@ mod tests {
     }
 
     #[test]
+    fn the_sample_from_the_design_compiles() {
+        let text = "schedule support_hours\n  timezone \"America/New_York\"\n  mon-fri 09:00-17:00\nflow main\n  say \"Thanks for calling Acme.\"\n  lookup crm caller.number -> customer\n  if not open(support_hours) -> closed\n  menu \"For sales press 1. For support press 2.\"\n    1 -> sales\n    2 -> support\n    retries 3, then voicemail\n  sales:\n  enqueue sales\n  support:\n  enqueue support\n  closed:\n  voicemail:\n  voicemail \"general\"\n";
+        // Only the warning that the lookup has no error or timeout handler.
+        assert_eq!(codes(text), vec!["W0003"]);
+    }
+
+    #[test]
     fn unknown_names_are_errors() {
         let text = "flow main\n  goto nowhere\n  call sub(1)\n  set x = y\n  if open(h) -> nowhere\n  say greeting\n";
         assert_eq!(

@@ -978,7 +978,15 @@ impl<'a> Parser<'a> {
             let n = self.count(c, "a number of retries")?;
             let _ = self.eat(c, TokenKind::Comma);
             let then = if self.eat_kw(c, "then") {
-                Some(self.arm(c, kids.clone())?)
+                // `then label` is accepted as a shorthand for `then -> label`.
+                if matches!(self.peek(c), Some(t) if t.kind == TokenKind::Ident) {
+                    let target = self.name(c, "a label")?;
+                    self.end(c)?;
+                    self.no_kids(kids)?;
+                    Some(Arm::Goto(target))
+                } else {
+                    Some(self.arm(c, kids.clone())?)
+                }
             } else {
                 self.end(c)?;
                 self.no_kids(kids)?;

@@ -27,8 +27,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cause::PlatformCause;
 use crate::error::AgentError;
-use crate::id::{AgentId, CallId};
+use crate::event::CallEvent;
+use crate::id::{AgentId, CallId, LegId};
 use crate::time::Timestamp;
 
 /// Why an agent is not ready: an open code space the host defines (break,
@@ -213,6 +215,8 @@ pub struct Agent {
     state: AgentState,
     since: Timestamp,
     pending_not_ready: Option<ReasonCode>,
+    /// The leg of the call the agent is reserved for or on (learned from events).
+    leg: Option<(CallId, LegId)>,
 }
 
 impl Agent {
@@ -223,6 +227,7 @@ impl Agent {
             state: AgentState::LoggedOut,
             since: now,
             pending_not_ready: None,
+            leg: None,
         }
     }
 
@@ -422,6 +427,107 @@ impl Agent {
             _ => Err(self.invalid(AgentOperation::FinishWrapUp)),
         }
     }
+
+    /// Follow a call's events and move this agent along: an offer to the
+    /// agent reserves it (if the router has not already), the agent's leg
+    /// answering makes it busy, its wrap-up starting and ending move it to
+    /// after-call work and back, and a ring-no-answer or failed offer
+    /// withdraws the reservation (not ready after a ring-no-answer). Events
+    /// about other agents or calls are ignored (`Ok(None)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use call_core::agent::{Agent, AgentState};
+    /// use call_core::call::{Call, CallLimits};
+    /// use call_core::id::{AgentId, CallId, LegId, QueueId};
+    /// use call_core::party::Address;
+    /// use call_core::time::Timestamp;
+    ///
+    /// let t = Timestamp::from_secs;
+    /// let mut agent = Agent::new(AgentId(7), t(0));
+    /// agent.log_in(t(0))?;
+    /// agent.ready(t(0))?;
+    /// let mut call = Call::inbound(CallId(1), t(1), Address::new("100")?, None, CallLimits::default());
+    /// call.answer(t(1), LegId(0))?;
+    /// call.enqueue(t(2), QueueId(1))?;
+    /// let leg = call.offer(t(3), AgentId(7))?;
+    /// call.handle_answered(t(5), leg)?;
+    /// while let Some(event) = call.poll_event() {
+    ///     agent.observe(&event)?;
+    /// }
+    /// assert_eq!(agent.state(), AgentState::Busy { call: CallId(1) });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn observe(&mut self, event: &CallEvent) -> Result<Option<AgentStateChanged>, AgentError> {
+        let mine = |call: CallId, leg: LegId| self.leg == Some((call, leg));
+        match *event {
+            CallEvent::Originated {
+                call,
+                at,
+                leg,
+                ref party,
+                ..
+            } if party.agent() == Some(self.id) => match self.state {
+                AgentState::Reserved { call: reserved } if reserved == call => {
+                    self.leg = Some((call, leg));
+                    Ok(None)
+                }
+                _ => {
+                    let change = self.reserve(at, call)?;
+                    self.leg = Some((call, leg));
+                    Ok(Some(change))
+                }
+            },
+            CallEvent::Established { call, at, leg } if mine(call, leg) => {
+                if matches!(self.state, AgentState::Busy { call: busy } if busy == call) {
+                    return Ok(None);
+                }
+                self.connect(at, call).map(Some)
+            }
+            CallEvent::ConnectionCleared {
+                call,
+                at,
+                leg,
+                platform_cause,
+                ..
+            }
+            | CallEvent::Failed {
+                call,
+                at,
+                leg,
+                platform_cause,
+                ..
+            } if mine(call, leg) => {
+                if matches!(self.state, AgentState::Reserved { .. }) {
+                    self.leg = None;
+                    let no_answer = platform_cause == Some(PlatformCause::RING_NO_ANSWER);
+                    return self.cancel_reservation(at, no_answer).map(Some);
+                }
+                Ok(None)
+            }
+            CallEvent::WrapUpStarted {
+                call, at, agent, ..
+            } if agent == self.id => {
+                if matches!(self.state, AgentState::Busy { call: busy } if busy == call) {
+                    self.disconnect(at, call).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+            CallEvent::WrapUpEnded {
+                call, at, agent, ..
+            } if agent == self.id => {
+                if matches!(self.state, AgentState::AfterCallWork { call: acw } if acw == call) {
+                    self.leg = None;
+                    self.finish_wrap_up(at).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+            _ => Ok(None),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -505,5 +611,58 @@ mod tests {
             serde_json::to_string(&change).unwrap(),
             r#"{"event":"agent_state_changed","agent":1,"at":2000,"from":{"state":"ready"},"from_since":1000,"to":{"state":"reserved","call":5}}"#
         );
+    }
+
+    #[test]
+    fn observing_a_call_drives_the_agent_through_ring_no_answer_and_wrap_up() {
+        use crate::call::{Call, CallLimits};
+        use crate::cause::Q850Cause;
+        use crate::id::QueueId;
+        use crate::party::Address;
+
+        let mut one = ready_agent();
+        let mut eight = Agent::new(AgentId(8), t(0));
+        eight.log_in(t(0)).unwrap();
+        eight.ready(t(0)).unwrap();
+        let mut call = Call::inbound(
+            CallId(5),
+            t(1),
+            Address::new("100").unwrap(),
+            None,
+            CallLimits::default(),
+        );
+        let pump = |call: &mut Call, agents: &mut [&mut Agent]| {
+            while let Some(event) = call.poll_event() {
+                for agent in agents.iter_mut() {
+                    agent.observe(&event).unwrap();
+                }
+            }
+        };
+        call.answer(t(1), LegId(0)).unwrap();
+        call.enqueue(t(2), QueueId(1)).unwrap();
+        let first = call.offer(t(3), AgentId(1)).unwrap();
+        pump(&mut call, &mut [&mut one, &mut eight]);
+        assert_eq!(one.state(), AgentState::Reserved { call: CallId(5) });
+        call.handle_timeout(t(23));
+        pump(&mut call, &mut [&mut one, &mut eight]);
+        assert_eq!(
+            one.state(),
+            AgentState::NotReady {
+                reason: ReasonCode::RING_NO_ANSWER
+            }
+        );
+        let _ = first;
+        let second = call.offer(t(30), AgentId(8)).unwrap();
+        call.handle_answered(t(31), second).unwrap();
+        pump(&mut call, &mut [&mut one, &mut eight]);
+        assert_eq!(eight.state(), AgentState::Busy { call: CallId(5) });
+        call.handle_cleared(t(90), LegId(0), Q850Cause::NORMAL_CLEARING)
+            .unwrap();
+        pump(&mut call, &mut [&mut one, &mut eight]);
+        assert_eq!(eight.state(), AgentState::AfterCallWork { call: CallId(5) });
+        call.handle_timeout(t(150));
+        pump(&mut call, &mut [&mut one, &mut eight]);
+        assert_eq!(eight.state(), AgentState::Ready);
+        assert_eq!(eight.since(), t(150));
     }
 }

@@ -79,6 +79,8 @@ use crate::telephone_event::TelephoneEvent;
 pub const MAX_CONFIRM_STEP: u16 = 100;
 /// The most DTMF digits kept per stream.
 pub const MAX_DIGITS: usize = 256;
+/// Dynamic payload types per stream that are watched for the RFC 4733 shape.
+const EVENT_CANDIDATES: usize = 4;
 
 /// The RTP clock rate of a static payload type (RFC 3551 tables 4 and 5),
 /// `None` for dynamic, reserved or unassigned types.
@@ -293,6 +295,9 @@ struct EventTrack {
     /// Every payload of this type so far was a whole number of events with
     /// durations that never shrank within one event.
     consistent: bool,
+    /// Some event spanned two packets or more (one timestamp, as RFC 4733
+    /// §2.5.1.3 sends them; audio never repeats a timestamp this way).
+    repeated: bool,
     packets: u64,
     /// Timestamp and duration of the event in progress.
     current: Option<(u32, u16)>,
@@ -304,6 +309,7 @@ impl EventTrack {
         EventTrack {
             payload_type,
             consistent: true,
+            repeated: false,
             packets: 0,
             current: None,
             digits: String::new(),
@@ -325,6 +331,7 @@ impl EventTrack {
         };
         match self.current {
             Some((ts, duration)) if ts == timestamp => {
+                self.repeated = true;
                 // RFC 4733 §2.5.1.3: the duration of one event only grows.
                 if event.duration() < duration {
                     self.consistent = false;
@@ -344,7 +351,7 @@ impl EventTrack {
     }
 
     fn is_telephone_event(&self) -> bool {
-        self.consistent && self.packets > 0
+        self.consistent && self.repeated
     }
 }
 
@@ -373,7 +380,9 @@ struct Stream {
     /// each counting the packet that announced the jump.
     expected_before_restart: u64,
     timing: StreamTiming,
-    events: Option<EventTrack>,
+    /// RFC 4733 shape tracking, one slot per dynamic payload type seen
+    /// with a 4-byte payload.
+    events: [Option<EventTrack>; EVENT_CANDIDATES],
     first_seen: Duration,
     last_seen: Duration,
 }
@@ -562,7 +571,7 @@ impl Stream {
             stats: ReceiverStats::with_probation(key.ssrc, clock, 1),
             expected_before_restart: 0,
             timing: StreamTiming::default(),
-            events: None,
+            events: [const { None }; EVENT_CANDIDATES],
             first_seen: now,
             last_seen: now,
         }
@@ -592,12 +601,22 @@ impl Stream {
             self.expected_before_restart += run_expected + 1;
         }
         if payload_type >= 96 {
-            if self.events.is_none() && payload_len == 4 {
-                self.events = Some(EventTrack::new(payload_type));
-            }
-            if let Some(track) = self.events.as_mut()
-                && track.payload_type == payload_type
+            let known = self
+                .events
+                .iter()
+                .any(|t| t.as_ref().is_some_and(|t| t.payload_type == payload_type));
+            if !known
+                && payload_len == 4
+                && let Some(free) = self.events.iter_mut().find(|t| t.is_none())
             {
+                *free = Some(EventTrack::new(payload_type));
+            }
+            let track = self
+                .events
+                .iter_mut()
+                .flatten()
+                .find(|t| t.payload_type == payload_type);
+            if let Some(track) = track {
                 if payload_len == payload.len() {
                     track.on_packet(timestamp, payload);
                 } else {
@@ -611,12 +630,17 @@ impl Stream {
             .on_packet(now, payload_type, marker, timestamp, clock);
     }
 
-    fn report(&self) -> StreamReport {
-        let event_pt = self
-            .events
-            .as_ref()
+    /// The telephone-event track with the most packets, if any.
+    fn event_track(&self) -> Option<&EventTrack> {
+        self.events
+            .iter()
+            .flatten()
             .filter(|t| t.is_telephone_event())
-            .map(|t| t.payload_type);
+            .max_by_key(|t| t.packets)
+    }
+
+    fn report(&self) -> StreamReport {
+        let event_pt = self.event_track().map(|t| t.payload_type);
         let mut best: Option<(u32, u8)> = None;
         for (pt, &count) in (0u8..).zip(self.pt_counts.iter()) {
             if count > 0 && Some(pt) != event_pt && best.is_none_or(|(c, _)| count > c) {
@@ -642,9 +666,7 @@ impl Stream {
             max_jitter_ms: self.timing.max_jitter_ms(),
             rfc3550_jitter_ms: self.stats.jitter_ms(),
             dtmf: self
-                .events
-                .as_ref()
-                .filter(|t| t.is_telephone_event())
+                .event_track()
                 .map(|t| t.digits.clone())
                 .unwrap_or_default(),
             first_seen: self.first_seen,
@@ -770,6 +792,38 @@ mod tests {
         assert_eq!(t.max_delta_ms(), 20.0);
         assert_eq!(t.min_delta_ms(), Some(20.0));
         assert_eq!(t.max_jitter_ms(), Some(0.0));
+    }
+
+    #[test]
+    fn events_are_found_next_to_a_dynamic_audio_type() {
+        let mut a = RtpAnalyzer::new();
+        let (s, d) = (addr("1.1.1.1:1000"), addr("2.2.2.2:2000"));
+        let mut seq = 1u16;
+        let mut t = 0u64;
+        let mut send = |a: &mut RtpAnalyzer, pt: u8, ts: u32, payload: &[u8]| {
+            a.feed(
+                Duration::from_millis(t),
+                s,
+                d,
+                &rtp(pt, seq, ts, 4, false, payload),
+            );
+            seq += 1;
+            t += 20;
+        };
+        // Opus (PT 111) at 48 kHz; some packets happen to be 4 bytes long.
+        for i in 0..20u32 {
+            let len = if i % 5 == 0 { 4 } else { 60 };
+            send(&mut a, 111, 960 * i, &vec![0x78; len]);
+        }
+        for dur in [160u16, 320, 480] {
+            send(&mut a, 101, 19_200, &[7, 10, (dur >> 8) as u8, dur as u8]);
+        }
+        // A lone 4-byte packet of another dynamic type is not an event.
+        send(&mut a, 100, 20_000, &[1, 2, 3, 4]);
+        let r = a.streams().next().unwrap();
+        assert_eq!(r.telephone_event_pt, Some(101));
+        assert_eq!(r.dtmf, "7");
+        assert_eq!(r.payload_type, 111);
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //!   hold equals their connected time;
 //! - the call detail record builder accepts every event the call emits.
 
+use call_core::agent::Agent;
 use call_core::call::{Call, CallLimits};
 use call_core::cause::Q850Cause;
 use call_core::cdr::CdrBuilder;
@@ -85,6 +86,16 @@ pub fn run(bytes: &[u8]) -> Result<Stats, String> {
         _ => Call::preview(CallId(1), now, address, None, limits),
     };
     let mut cdr = CdrBuilder::new(CallId(1));
+    // Agents 0..5 follow the events; their own errors are allowed (the
+    // script may offer a busy agent), panics and broken time order are not.
+    let mut agents: Vec<Agent> = (0..5)
+        .map(|id| {
+            let mut agent = Agent::new(AgentId(id), now);
+            let _ = agent.log_in(now);
+            let _ = agent.ready(now);
+            agent
+        })
+        .collect();
     let mut stats = Stats::default();
     let mut ended: Vec<(LegId, ConnectionState, Option<Timestamp>)> = Vec::new();
     let mut legs_seen = 1usize;
@@ -213,6 +224,17 @@ pub fn run(bytes: &[u8]) -> Result<Stats, String> {
             }
             cdr.observe(&event)
                 .map_err(|e| format!("step {}: CDR rejected {event:?}: {e}", stats.steps))?;
+            for agent in &mut agents {
+                let since = agent.since();
+                if let Ok(Some(change)) = agent.observe(&event)
+                    && (change.from_since != since || change.at < since)
+                {
+                    return Err(format!(
+                        "step {}: agent time went backwards: {change:?}",
+                        stats.steps
+                    ));
+                }
+            }
         }
         if cleared_events > 1 || closed_events > 1 {
             return Err(format!(

@@ -198,6 +198,25 @@ pub struct SimQueue {
     pub patience: Option<DurationDist>,
 }
 
+impl SimQueue {
+    /// A queue with its traffic.
+    pub fn new(
+        config: QueueConfig,
+        strategy: Builtin,
+        arrivals: ArrivalProfile,
+        handle: DurationDist,
+        patience: Option<DurationDist>,
+    ) -> SimQueue {
+        SimQueue {
+            config,
+            strategy,
+            arrivals,
+            handle,
+            patience,
+        }
+    }
+}
+
 /// A group of identical agents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -206,6 +225,13 @@ pub struct AgentGroup {
     pub count: u32,
     /// Their skills.
     pub skills: Vec<(SkillId, Level)>,
+}
+
+impl AgentGroup {
+    /// `count` agents with `skills`.
+    pub fn new(count: u32, skills: Vec<(SkillId, Level)>) -> AgentGroup {
+        AgentGroup { count, skills }
+    }
 }
 
 /// What to simulate: queues with their traffic, and agents.
@@ -226,6 +252,27 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// A scenario with default router settings (no ring-no-answer pauses)
+    /// and a 2% warm-up.
+    pub fn new(queues: Vec<SimQueue>, agents: Vec<AgentGroup>, sl_threshold_s: f64) -> Scenario {
+        let total: u64 = agents.iter().map(|g| u64::from(g.count)).sum();
+        let defaults = RouterConfig::default();
+        let router = RouterConfig {
+            max_ring_no_answer: None,
+            max_agents: defaults
+                .max_agents
+                .max(usize::try_from(total).unwrap_or(usize::MAX)),
+            ..defaults
+        };
+        Scenario {
+            queues,
+            agents,
+            router,
+            sl_threshold_s,
+            warmup_fraction: 0.02,
+        }
+    }
+
     /// The Erlang setting: one queue, one skill, first come first served,
     /// Poisson arrivals, exponential handle times, optional exponential
     /// patience, and a fixed wrap-up.

@@ -354,8 +354,61 @@ struct CallKey {
 enum CallState {
     Waiting,
     Preferred(AgentId),
-    Offered(Vec<ReservationId>),
+    Offered(Ringing),
     Connected { agent: AgentId, since: Timestamp },
+}
+
+/// The offers ringing for one call; the first is stored inline, since a
+/// call rings one agent except under ring-all and ring-progressively.
+#[derive(Clone, Debug, Default)]
+struct Ringing {
+    head: Option<ReservationId>,
+    rest: Vec<ReservationId>,
+}
+
+impl Ringing {
+    fn one(reservation: ReservationId) -> Ringing {
+        Ringing {
+            head: Some(reservation),
+            rest: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, reservation: ReservationId) {
+        if self.head.is_none() {
+            self.head = Some(reservation);
+        } else {
+            self.rest.push(reservation);
+        }
+    }
+
+    fn remove(&mut self, reservation: ReservationId) {
+        if self.head == Some(reservation) {
+            self.head = if self.rest.is_empty() {
+                None
+            } else {
+                Some(self.rest.remove(0))
+            };
+        } else {
+            self.rest.retain(|r| *r != reservation);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.head.is_none()
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.head.is_some()) + self.rest.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &ReservationId> {
+        self.head.iter().chain(self.rest.iter())
+    }
+
+    fn into_iter(self) -> impl Iterator<Item = ReservationId> {
+        self.head.into_iter().chain(self.rest)
+    }
 }
 
 #[derive(Debug)]
@@ -953,7 +1006,7 @@ impl Router {
                 if let Some(call) = self.calls.get_mut(&r.call)
                     && let CallState::Offered(list) = &mut call.state
                 {
-                    list.retain(|x| x != reservation);
+                    list.remove(*reservation);
                     if list.is_empty() {
                         requeue.push(r.call);
                     }
@@ -1274,7 +1327,7 @@ impl Router {
             }
             self.schedule(now + p.timeout, Timer::Preferred(id, visit));
             self.dispatch_agent(p.agent, now);
-        } else {
+        } else if !self.offer_at_once(id, now) {
             self.insert_waiting(id, now);
             self.dispatch_call(id, now);
         }
@@ -1286,6 +1339,26 @@ impl Router {
             )
         {
             self.announce(id);
+        }
+    }
+
+    /// Offers a call that just entered a queue to a free agent, if there is
+    /// one, without passing through the waiting set. Ring-all calls take the
+    /// general path.
+    fn offer_at_once(&mut self, id: CallId, now: Timestamp) -> bool {
+        let Some(call) = self.calls.get(&id) else {
+            return false;
+        };
+        let one = self
+            .queues
+            .get(&call.queue)
+            .is_some_and(|q| !matches!(q.strategy.offer_mode(), OfferMode::All));
+        if !one {
+            return false;
+        }
+        match self.find_agent(call, &[]) {
+            Some((_, agent)) => self.offer(id, agent, now),
+            None => false,
         }
     }
 
@@ -1372,7 +1445,7 @@ impl Router {
             return Ok(waited);
         };
         if let CallState::Offered(list) = call.state {
-            for reservation in list {
+            for reservation in list.into_iter() {
                 self.release_reservation(reservation, CancelReason::CallerAbandoned, now);
             }
         }
@@ -1450,7 +1523,7 @@ impl Router {
             },
         ) {
             CallState::Offered(list) => list,
-            _ => Vec::new(),
+            _ => Ringing::default(),
         };
         let answered = Answered {
             call: r.call,
@@ -1467,7 +1540,7 @@ impl Router {
                 m.calls += 1;
             }
         }
-        for other in others {
+        for other in others.into_iter() {
             if other != reservation {
                 self.release_reservation(other, CancelReason::AnsweredElsewhere, now);
             }
@@ -1522,7 +1595,7 @@ impl Router {
         if let Some(call) = self.calls.get_mut(&r.call)
             && let CallState::Offered(list) = &mut call.state
         {
-            list.retain(|x| *x != reservation);
+            list.remove(reservation);
             back = list.is_empty();
         }
         // Offer the call elsewhere while this agent still holds the capacity,
@@ -1802,6 +1875,9 @@ impl Router {
             if !self.offer(id, agent, now) {
                 break;
             }
+            if fan_out == 1 {
+                break;
+            }
             rung.push(agent);
         }
     }
@@ -1839,7 +1915,7 @@ impl Router {
         if let Some(call) = self.calls.get_mut(&id) {
             match &mut call.state {
                 CallState::Offered(list) => list.push(reservation),
-                state => *state = CallState::Offered(vec![reservation]),
+                state => *state = CallState::Offered(Ringing::one(reservation)),
             }
         }
         if let Some(a) = self.agents.get_mut(&agent_id) {

@@ -27,10 +27,11 @@
 //!
 //! # Limits
 //!
-//! At most [`AnalyzerLimits::max_streams`] streams and candidates are
-//! tracked (further ones are counted in [`RtpAnalyzer::dropped_streams`]);
-//! at most [`MAX_DIGITS`] DTMF digits are kept per stream. Memory is
-//! bounded by those two numbers.
+//! At most [`AnalyzerLimits::max_streams`] streams are tracked (datagrams
+//! of further ones are counted in [`RtpAnalyzer::dropped_streams`]), at most
+//! [`AnalyzerLimits::max_candidates`] unconfirmed candidates (the oldest is
+//! forgotten first), and at most [`MAX_DIGITS`] DTMF digits per stream.
+//! Memory is bounded by those numbers.
 //!
 //! # Examples
 //!
@@ -65,7 +66,7 @@
 //! # Ok::<(), call_media::error::RtpWriteError>(())
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -112,14 +113,18 @@ const PT_CN_OLD: u8 = 19;
 /// Resource limits of an [`RtpAnalyzer`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AnalyzerLimits {
-    /// The most streams (confirmed or candidate) tracked at once.
+    /// The most streams kept; datagrams of further new streams are ignored.
     pub max_streams: usize,
+    /// The most unconfirmed candidates kept; the oldest is forgotten first,
+    /// so a flood of one-off look-alikes cannot crowd out real streams.
+    pub max_candidates: usize,
 }
 
 impl Default for AnalyzerLimits {
     fn default() -> Self {
         AnalyzerLimits {
             max_streams: 10_000,
+            max_candidates: 1024,
         }
     }
 }
@@ -368,11 +373,28 @@ struct FirstPacket {
     len: usize,
 }
 
+impl FirstPacket {
+    fn new(now: Duration, packet: &RtpPacket<'_>) -> Self {
+        let payload = packet.payload();
+        let mut head = [0u8; 16];
+        for (d, s) in head.iter_mut().zip(payload) {
+            *d = *s;
+        }
+        FirstPacket {
+            now,
+            seq: packet.sequence_number(),
+            timestamp: packet.timestamp(),
+            payload_type: packet.payload_type(),
+            marker: packet.marker(),
+            head,
+            len: payload.len(),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Stream {
     key: StreamKey,
-    confirmed: bool,
-    pending: Option<FirstPacket>,
     packets: u64,
     pt_counts: [u32; 128],
     stats: ReceiverStats,
@@ -436,6 +458,9 @@ pub struct RtpAnalyzer {
     limits: AnalyzerLimits,
     streams: Vec<Stream>,
     index: HashMap<StreamKey, usize>,
+    candidates: HashMap<StreamKey, FirstPacket>,
+    /// Candidate keys, oldest first (may hold keys already confirmed).
+    candidate_order: VecDeque<StreamKey>,
     dropped_streams: u64,
 }
 
@@ -451,6 +476,8 @@ impl RtpAnalyzer {
             limits,
             streams: Vec::new(),
             index: HashMap::new(),
+            candidates: HashMap::new(),
+            candidate_order: VecDeque::new(),
             dropped_streams: 0,
         }
     }
@@ -486,44 +513,14 @@ impl RtpAnalyzer {
         };
         let index = match self.index.get(&key) {
             Some(&i) => i,
-            None => {
-                if self.streams.len() >= self.limits.max_streams {
-                    self.dropped_streams += 1;
-                    return Datagram::OverLimit;
-                }
-                let i = self.streams.len();
-                self.streams.push(Stream::new(key, now, &packet));
-                self.index.insert(key, i);
-                return Datagram::Candidate;
-            }
+            None => match self.confirm(key, now, &packet) {
+                Some(i) => i,
+                None => return self.add_candidate(key, now, &packet),
+            },
         };
         let Some(stream) = self.streams.get_mut(index) else {
             return Datagram::NotRtp;
         };
-        if !stream.confirmed {
-            let Some(first) = stream.pending.as_ref() else {
-                return Datagram::NotRtp;
-            };
-            let step = packet.sequence_number().wrapping_sub(first.seq);
-            if step == 0 || step > MAX_CONFIRM_STEP {
-                // Not a follower: this packet becomes the candidate's first.
-                *stream = Stream::new(key, now, &packet);
-                return Datagram::Candidate;
-            }
-            stream.confirmed = true;
-            if let Some(first) = stream.pending.take() {
-                let head = first.head.get(..first.len.min(16)).unwrap_or_default();
-                stream.count(
-                    first.now,
-                    first.seq,
-                    first.timestamp,
-                    first.payload_type,
-                    first.marker,
-                    head,
-                    first.len,
-                );
-            }
-        }
         stream.count(
             now,
             packet.sequence_number(),
@@ -536,35 +533,74 @@ impl RtpAnalyzer {
         Datagram::Rtp { stream: index }
     }
 
+    /// Turns the candidate for `key` into a stream when `packet` follows its
+    /// first packet; returns the new stream's index.
+    fn confirm(&mut self, key: StreamKey, now: Duration, packet: &RtpPacket<'_>) -> Option<usize> {
+        let first = self.candidates.get(&key)?;
+        let step = packet.sequence_number().wrapping_sub(first.seq);
+        if step == 0 || step > MAX_CONFIRM_STEP {
+            return None;
+        }
+        if self.streams.len() >= self.limits.max_streams {
+            return None;
+        }
+        let first = self.candidates.remove(&key)?;
+        let mut stream = Stream::new(key, now, &first);
+        let head = first.head.get(..first.len.min(16)).unwrap_or_default();
+        stream.count(
+            first.now,
+            first.seq,
+            first.timestamp,
+            first.payload_type,
+            first.marker,
+            head,
+            first.len,
+        );
+        let index = self.streams.len();
+        self.streams.push(stream);
+        self.index.insert(key, index);
+        Some(index)
+    }
+
+    /// Remembers `packet` as the first of a possible stream (replacing an
+    /// earlier candidate of the same key that it does not follow).
+    fn add_candidate(&mut self, key: StreamKey, now: Duration, packet: &RtpPacket<'_>) -> Datagram {
+        if self.streams.len() >= self.limits.max_streams {
+            self.dropped_streams += 1;
+            return Datagram::OverLimit;
+        }
+        if !self.candidates.contains_key(&key) {
+            while self.candidates.len() >= self.limits.max_candidates.max(1) {
+                let Some(oldest) = self.candidate_order.pop_front() else {
+                    break;
+                };
+                self.candidates.remove(&oldest);
+            }
+            self.candidate_order.push_back(key);
+        }
+        self.candidates.insert(key, FirstPacket::new(now, packet));
+        // Keys of confirmed candidates linger in the order queue; drop them
+        // from the front so it stays bounded.
+        while let Some(front) = self.candidate_order.front() {
+            if self.candidates.contains_key(front) {
+                break;
+            }
+            self.candidate_order.pop_front();
+        }
+        Datagram::Candidate
+    }
+
     /// Reports of the confirmed streams, in order of first appearance.
     pub fn streams(&self) -> impl Iterator<Item = StreamReport> + '_ {
-        self.streams
-            .iter()
-            .filter(|s| s.confirmed)
-            .map(Stream::report)
+        self.streams.iter().map(Stream::report)
     }
 }
 
 impl Stream {
-    fn new(key: StreamKey, now: Duration, packet: &RtpPacket<'_>) -> Self {
-        let payload = packet.payload();
-        let mut head = [0u8; 16];
-        for (d, s) in head.iter_mut().zip(payload) {
-            *d = *s;
-        }
-        let clock = static_clock_rate(packet.payload_type()).unwrap_or(0);
+    fn new(key: StreamKey, now: Duration, first: &FirstPacket) -> Self {
+        let clock = static_clock_rate(first.payload_type).unwrap_or(0);
         Stream {
             key,
-            confirmed: false,
-            pending: Some(FirstPacket {
-                now,
-                seq: packet.sequence_number(),
-                timestamp: packet.timestamp(),
-                payload_type: packet.payload_type(),
-                marker: packet.marker(),
-                head,
-                len: payload.len(),
-            }),
             packets: 0,
             pt_counts: [0; 128],
             // An analyzer counts from the first packet: no probation.
@@ -572,7 +608,7 @@ impl Stream {
             expected_before_restart: 0,
             timing: StreamTiming::default(),
             events: [const { None }; EVENT_CANDIDATES],
-            first_seen: now,
+            first_seen: first.now,
             last_seen: now,
         }
     }
@@ -827,15 +863,39 @@ mod tests {
     }
 
     #[test]
-    fn stream_limit_is_enforced() {
-        let mut a = RtpAnalyzer::with_limits(AnalyzerLimits { max_streams: 1 });
+    fn stream_and_candidate_limits_are_enforced() {
+        let limits = AnalyzerLimits {
+            max_streams: 1,
+            max_candidates: 2,
+        };
+        let mut a = RtpAnalyzer::with_limits(limits);
         let (s, d) = (addr("1.1.1.1:1000"), addr("2.2.2.2:2000"));
-        a.feed(Duration::ZERO, s, d, &rtp(0, 1, 0, 1, false, &[]));
+        let t = Duration::ZERO;
+        // Three one-off look-alikes: the oldest candidate is forgotten.
+        for ssrc in [10, 11, 12] {
+            assert_eq!(
+                a.feed(t, s, d, &rtp(0, 1, 0, ssrc, false, &[])),
+                Datagram::Candidate
+            );
+        }
+        // SSRC 10 was forgotten: its follower is a new candidate (and 11 goes).
         assert_eq!(
-            a.feed(Duration::ZERO, s, d, &rtp(0, 1, 0, 2, false, &[])),
+            a.feed(t, s, d, &rtp(0, 2, 0, 10, false, &[])),
+            Datagram::Candidate
+        );
+        // SSRC 12 is still a candidate and is confirmed by its follower.
+        assert_eq!(
+            a.feed(t, s, d, &rtp(0, 2, 0, 12, false, &[])),
+            Datagram::Rtp { stream: 0 }
+        );
+        // The stream limit is reached: new sources are ignored.
+        assert_eq!(
+            a.feed(t, s, d, &rtp(0, 1, 0, 99, false, &[])),
             Datagram::OverLimit
         );
         assert_eq!(a.dropped_streams(), 1);
+        assert_eq!(a.streams().count(), 1);
+        assert_eq!(a.streams().next().unwrap().packets, 2);
     }
 
     #[test]

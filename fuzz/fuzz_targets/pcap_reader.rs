@@ -13,7 +13,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(reader) = CaptureReader::new(data) else {
         return;
     };
-    let mut analyzer = RtpAnalyzer::with_limits(AnalyzerLimits { max_streams: 64 });
+    let mut analyzer = RtpAnalyzer::with_limits(AnalyzerLimits {
+        max_streams: 64,
+        max_candidates: 64,
+    });
     let mut last_offset = 0;
     for frame in reader {
         match frame {

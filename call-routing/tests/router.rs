@@ -726,3 +726,69 @@ fn logout_returns_ringing_calls_to_the_queue() {
     ));
     assert!(matches!(outputs[1], Output::Offer(o) if o.agent == AgentId(2)));
 }
+
+#[test]
+fn weighted_cross_queue_policy_scales_waits() {
+    // Support waits 40 s, sales 30 s; sales has weight 2, so 60 > 40 wins.
+    let mut h = Harness::new(with(|c| {
+        c.cross_queue = CrossQueuePolicy::new(CrossQueueOrder::Weighted, None);
+    }));
+    let mut sales = sales_queue();
+    sales.weight = 2;
+    h.queue(Q_SALES, sales, Builtin::LongestIdle.boxed());
+    h.queue(
+        Q_SUPPORT,
+        QueueConfig::new(SUPPORT),
+        Builtin::LongestIdle.boxed(),
+    );
+    h.router
+        .add_agent(
+            AgentId(1),
+            skilled(SALES, 5).skill(SUPPORT, lvl(5)),
+            secs(0),
+        )
+        .unwrap();
+    h.enqueue(1, Q_SUPPORT, CallRequest::new(), 0);
+    h.enqueue(2, Q_SALES, CallRequest::new(), 10);
+    h.router.set_ready(AgentId(1), true, secs(40)).unwrap();
+    assert_eq!(h.offers()[0].call, CallId(2));
+
+    // Longest wait ignores the weight.
+    let mut h = Harness::new(RouterConfig::default());
+    let mut sales = sales_queue();
+    sales.weight = 2;
+    h.queue(Q_SALES, sales, Builtin::LongestIdle.boxed());
+    h.queue(
+        Q_SUPPORT,
+        QueueConfig::new(SUPPORT),
+        Builtin::LongestIdle.boxed(),
+    );
+    h.router
+        .add_agent(
+            AgentId(1),
+            skilled(SALES, 5).skill(SUPPORT, lvl(5)),
+            secs(0),
+        )
+        .unwrap();
+    h.enqueue(1, Q_SUPPORT, CallRequest::new(), 0);
+    h.enqueue(2, Q_SALES, CallRequest::new(), 10);
+    h.router.set_ready(AgentId(1), true, secs(40)).unwrap();
+    assert_eq!(h.offers()[0].call, CallId(1));
+}
+
+#[test]
+fn order_by_custom_attributes() {
+    // Cheapest agent first (attribute 0 = cost), then highest level.
+    let strategy = OrderBy::new(&[
+        (Attribute::Custom(0), Direction::Ascending),
+        (Attribute::Level, Direction::Descending),
+    ])
+    .unwrap();
+    let agents = vec![
+        (1, skilled(SALES, 9).attributes(vec![30])),
+        (2, skilled(SALES, 4).attributes(vec![10])),
+        (3, skilled(SALES, 8).attributes(vec![10])),
+    ];
+    assert_eq!(first_offered(Box::new(strategy), &agents), vec![3, 2, 1]);
+    assert!(OrderBy::new(&[]).is_err());
+}

@@ -1036,26 +1036,15 @@ impl Checker {
             ExprKind::Str(s) => match self.text(cx, s) {
                 Text::Lit(t) => (Expr::Lit(Value::Str(t.to_string())), Type::Str),
                 Text::Parts(parts) => {
-                    // Interpolation in an expression: join the parts with `+`.
-                    let mut acc: Option<Expr> = None;
-                    for p in parts {
-                        let e = match p {
+                    // Interpolation in an expression: the parts joined.
+                    let parts = parts
+                        .into_iter()
+                        .map(|p| match p {
                             TextPart::Lit(t) => Expr::Lit(Value::Str(t.to_string())),
                             TextPart::Expr(e) => e,
-                        };
-                        acc = Some(match acc {
-                            None => Expr::Binary(
-                                BinaryOp::Add,
-                                Box::new(Expr::Lit(Value::Str(String::new()))),
-                                Box::new(e),
-                            ),
-                            Some(a) => Expr::Binary(BinaryOp::Add, Box::new(a), Box::new(e)),
-                        });
-                    }
-                    (
-                        acc.unwrap_or(Expr::Lit(Value::Str(String::new()))),
-                        Type::Str,
-                    )
+                        })
+                        .collect();
+                    (Expr::Concat(parts), Type::Str)
                 }
             },
             ExprKind::Path(path) => self.path(cx, path, e.span),
@@ -1238,16 +1227,11 @@ impl Checker {
                 list.push((flow, node.span));
             }
         }
-        let mut reported = HashSet::new();
-        let mut depth_memo = vec![None; infos.len()];
-        for f in 0..infos.len() {
-            let mut stack = Vec::new();
-            self.call_depth(f as u16, &calls, &mut stack, &mut reported, &mut depth_memo);
-        }
+        let (depths, order) = self.call_depths(&calls);
         if self.diags.iter().any(|d| d.code == Code::RECURSION) {
             return;
         }
-        if let Some(Some(d)) = depth_memo.get(main as usize)
+        if let Some(d) = depths.get(main as usize)
             && *d > limits::MAX_CALL_DEPTH
         {
             let span = flows
@@ -1266,19 +1250,14 @@ impl Checker {
         // Which flows can end the call, and which can return.
         let mut can_end = Marks::new(infos.len());
         let mut can_return = Marks::new(infos.len());
-        let mut reach;
-        loop {
-            reach = Marks::new(n);
-            let mut changed = false;
-            for (f, info) in infos.iter().enumerate() {
-                let (ends, returns) = self.walk(info.entry, &can_return, &mut reach);
-                changed |= can_end.get(f) != ends || can_return.get(f) != returns;
-                can_end.put(f, ends);
-                can_return.put(f, returns);
-            }
-            if !changed {
-                break;
-            }
+        // Callees come first in `order` (there is no recursion), so one pass
+        // knows whether every callee can return before walking its callers.
+        let mut reach = Marks::new(n);
+        for &f in &order {
+            let Some(info) = infos.get(f) else { continue };
+            let (ends, returns) = self.walk(info.entry, &can_return, &mut reach);
+            can_end.put(f, ends);
+            can_return.put(f, returns);
         }
 
         // Which flows are used at all: reachable calls, from main.
@@ -1485,37 +1464,71 @@ impl Checker {
         (ends, returns)
     }
 
-    fn call_depth(
-        &mut self,
-        f: u16,
-        calls: &[Vec<(u16, Span)>],
-        stack: &mut Vec<u16>,
-        reported: &mut HashSet<Span>,
-        memo: &mut Vec<Option<usize>>,
-    ) -> usize {
-        if let Some(Some(d)) = memo.get(f as usize) {
-            return *d;
-        }
-        stack.push(f);
-        let mut deepest = 0;
-        for &(callee, span) in calls.get(f as usize).map_or(&[][..], |v| v.as_slice()) {
-            if stack.contains(&callee) {
-                if reported.insert(span) {
-                    self.err(
-                        Code::RECURSION,
-                        span,
-                        "this call is recursive: subflows may not call themselves, directly or not",
-                    );
-                }
+    /// The deepest chain of calls from each flow, by an iterative depth-first
+    /// search; each call that closes a cycle is reported as recursion.
+    /// Also returns the flows in post-order: every flow after the flows it
+    /// calls.
+    fn call_depths(&mut self, calls: &[Vec<(u16, Span)>]) -> (Vec<usize>, Vec<usize>) {
+        const WHITE: u8 = 0;
+        const GREY: u8 = 1;
+        const BLACK: u8 = 2;
+        let n = calls.len();
+        let mut color = vec![WHITE; n];
+        let mut depth = vec![0usize; n];
+        let mut recursive = Vec::new();
+        let mut order = Vec::with_capacity(n);
+        let empty: &[(u16, Span)] = &[];
+        let list = |f: usize| calls.get(f).map_or(empty, |v| v.as_slice());
+        for root in 0..n {
+            if color.get(root) != Some(&WHITE) {
                 continue;
             }
-            deepest = deepest.max(1 + self.call_depth(callee, calls, stack, reported, memo));
+            if let Some(c) = color.get_mut(root) {
+                *c = GREY;
+            }
+            let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+            while let Some((f, k)) = stack.last_mut() {
+                let f = *f;
+                if let Some(&(callee, span)) = list(f).get(*k) {
+                    *k += 1;
+                    let callee = usize::from(callee);
+                    match color.get(callee).copied() {
+                        Some(WHITE) => {
+                            if let Some(c) = color.get_mut(callee) {
+                                *c = GREY;
+                            }
+                            stack.push((callee, 0));
+                        }
+                        Some(GREY) => recursive.push(span),
+                        _ => {}
+                    }
+                } else {
+                    stack.pop();
+                    order.push(f);
+                    if let Some(c) = color.get_mut(f) {
+                        *c = BLACK;
+                    }
+                    let d = list(f)
+                        .iter()
+                        .map(|&(c, _)| depth.get(usize::from(c)).copied().unwrap_or(0) + 1)
+                        .max()
+                        .unwrap_or(0);
+                    if let Some(slot) = depth.get_mut(f) {
+                        *slot = d;
+                    }
+                }
+            }
         }
-        stack.pop();
-        if let Some(m) = memo.get_mut(f as usize) {
-            *m = Some(deepest);
+        recursive.sort_by_key(|s| (s.start, s.end));
+        recursive.dedup();
+        for span in recursive {
+            self.err(
+                Code::RECURSION,
+                span,
+                "this call is recursive: subflows may not call themselves, directly or not",
+            );
         }
-        deepest
+        (depth, order)
     }
 
     /// Strongly connected components with a cycle, over silent edges

@@ -1434,9 +1434,19 @@ impl<'a> Parser<'a> {
         }
     }
 
+    // A chain `a or b or c` nests one level per operator, so each counts
+    // against the depth limit; the depth is restored when the chain ends.
     fn or_expr(&mut self, c: &mut Cur) -> Option<Expr> {
+        let base = self.depth;
+        let e = self.or_chain(c);
+        self.depth = base;
+        e
+    }
+
+    fn or_chain(&mut self, c: &mut Cur) -> Option<Expr> {
         let mut l = self.and_expr(c)?;
         while self.eat_kw(c, "or") {
+            self.enter(l.span)?;
             let r = self.and_expr(c)?;
             self.node(r.span)?;
             l = Self::binary(BinaryOp::Or, l, r);
@@ -1445,8 +1455,16 @@ impl<'a> Parser<'a> {
     }
 
     fn and_expr(&mut self, c: &mut Cur) -> Option<Expr> {
+        let base = self.depth;
+        let e = self.and_chain(c);
+        self.depth = base;
+        e
+    }
+
+    fn and_chain(&mut self, c: &mut Cur) -> Option<Expr> {
         let mut l = self.not_expr(c)?;
         while self.eat_kw(c, "and") {
+            self.enter(l.span)?;
             let r = self.not_expr(c)?;
             self.node(r.span)?;
             l = Self::binary(BinaryOp::And, l, r);
@@ -1503,6 +1521,13 @@ impl<'a> Parser<'a> {
     }
 
     fn add_expr(&mut self, c: &mut Cur) -> Option<Expr> {
+        let base = self.depth;
+        let e = self.add_chain(c);
+        self.depth = base;
+        e
+    }
+
+    fn add_chain(&mut self, c: &mut Cur) -> Option<Expr> {
         let mut l = self.unary(c)?;
         loop {
             let op = match self.peek(c).map(|t| t.kind) {
@@ -1511,6 +1536,7 @@ impl<'a> Parser<'a> {
                 _ => return Some(l),
             };
             c.i += 1;
+            self.enter(l.span)?;
             let r = self.unary(c)?;
             self.node(r.span)?;
             l = Self::binary(op, l, r);
@@ -1841,6 +1867,19 @@ mod tests {
         };
         let (_, d) = parse_with(&SourceFile::new("t", "flow main").unwrap(), limits);
         assert!(d.contains(Code::INPUT_TOO_LARGE));
+    }
+
+    #[test]
+    fn long_operator_chains_count_against_the_depth_limit() {
+        let chain = format!("flow main\n  set x = 1{}\n  hangup\n", " + 1".repeat(100));
+        let (_, d) = parse_text(&chain);
+        assert!(d.contains(Code::TOO_DEEP));
+        let ok = format!(
+            "flow main\n  set x = 1{}\n  set y = 1 or 2\n",
+            " + 1".repeat(50)
+        );
+        let (_, d) = parse_text(&ok);
+        assert!(!d.has_errors(), "{d}");
     }
 
     #[test]

@@ -130,6 +130,8 @@ pub(crate) enum Expr {
     Open(u16),
     Len(Box<Expr>),
     StartsWith(Box<Expr>, Box<Expr>),
+    /// An interpolated string: the parts' texts joined.
+    Concat(Vec<Expr>),
 }
 
 #[derive(Clone, Debug)]

@@ -1251,6 +1251,15 @@ impl Session {
                 (Value::Str(a), Value::Str(b)) => Value::Bool(a.starts_with(&b)),
                 _ => return Err(EvalError::Type),
             },
+            Expr::Concat(parts) => {
+                use std::fmt::Write;
+                let mut out = String::new();
+                for part in parts {
+                    let v = self.eval(p, now, part)?;
+                    let _ = write!(out, "{v}");
+                }
+                Value::Str(out)
+            }
             Expr::Binary(op, l, r) => {
                 // `and` / `or` short-circuit.
                 if matches!(op, BinaryOp::And | BinaryOp::Or) {

@@ -842,7 +842,18 @@ impl Call {
 
     /// The next event, oldest first. Drain after every input.
     pub fn poll_event(&mut self) -> Option<CallEvent> {
-        let (at, pending) = self.events.pop()?;
+        loop {
+            let (at, pending) = self.events.pop()?;
+            // Legs are never removed, so expansion always succeeds; if it
+            // ever did not, skip the event rather than stop the drain.
+            if let Some(event) = self.expand(at, pending) {
+                return Some(event);
+            }
+        }
+    }
+
+    /// The full event for a pending one.
+    fn expand(&self, at: Timestamp, pending: Pending) -> Option<CallEvent> {
         let call = self.id;
         let party = |leg: LegId| self.legs.get(leg).map(|l| (l.party.clone(), l.role));
         Some(match pending {
@@ -972,7 +983,7 @@ impl Call {
                     cause,
                     platform_cause,
                 },
-                _ => return self.poll_event(),
+                _ => return None,
             },
             Pending::WrapUpStarted(leg) => CallEvent::WrapUpStarted {
                 call,

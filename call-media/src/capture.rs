@@ -456,13 +456,17 @@ impl<'a> Iterator for CaptureReader<'a> {
 
 /// A UDP datagram found in a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UdpDatagram<'a> {
     /// Source address and port.
     pub src: SocketAddr,
     /// Destination address and port.
     pub dst: SocketAddr,
-    /// The UDP payload.
+    /// The UDP payload, or as much of it as the capture holds.
     pub payload: &'a [u8],
+    /// The capture's snap length cut the payload short (header-only
+    /// captures of RTP are common); `payload` is the captured part.
+    pub truncated: bool,
 }
 
 /// Why a frame yielded no UDP datagram.
@@ -551,7 +555,8 @@ fn decode_ipv4(ip: &[u8]) -> Result<UdpDatagram<'_>, Skip> {
     let src = Ipv4Addr::new(header[12], header[13], header[14], header[15]);
     let dst = Ipv4Addr::new(header[16], header[17], header[18], header[19]);
     // Ethernet may pad short frames: the IP total length bounds the datagram.
-    let body = ip.get(ihl..total).ok_or(Skip::Truncated)?;
+    // A snap length may cut it: keep what was captured.
+    let body = ip.get(ihl..total.min(ip.len())).ok_or(Skip::Truncated)?;
     decode_udp_header(IpAddr::V4(src), IpAddr::V4(dst), body)
 }
 
@@ -563,7 +568,9 @@ fn decode_ipv6(ip: &[u8]) -> Result<UdpDatagram<'_>, Skip> {
     src.copy_from_slice(&header[8..24]);
     let mut dst = [0u8; 16];
     dst.copy_from_slice(&header[24..40]);
-    let mut body = ip.get(40..40 + payload_len).ok_or(Skip::Truncated)?;
+    let mut body = ip
+        .get(40..(40 + payload_len).min(ip.len()))
+        .ok_or(Skip::Truncated)?;
     // Skip extension headers; at most 8 so a crafted chain cannot loop long.
     for _ in 0..8 {
         match next {
@@ -598,11 +605,12 @@ fn decode_udp_header(src: IpAddr, dst: IpAddr, body: &[u8]) -> Result<UdpDatagra
     if len < 8 {
         return Err(Skip::Malformed);
     }
-    let payload = body.get(8..len).ok_or(Skip::Truncated)?;
+    let payload = body.get(8..len.min(body.len())).ok_or(Skip::Malformed)?;
     Ok(UdpDatagram {
         src: SocketAddr::new(src, src_port),
         dst: SocketAddr::new(dst, dst_port),
         payload,
+        truncated: len > body.len(),
     })
 }
 
@@ -706,11 +714,14 @@ mod tests {
         let mut ip = udp_ipv4(b"x");
         ip[9] = 6;
         assert_eq!(decode_udp(LinkType::RAW, &ip), Err(Skip::NotUdp));
+        // A snap length that cuts the payload keeps what was captured.
         let ip = udp_ipv4(b"xyz");
-        assert_eq!(
-            decode_udp(LinkType::RAW, &ip[..ip.len() - 1]),
-            Err(Skip::Truncated)
-        );
+        let cut = decode_udp(LinkType::RAW, &ip[..ip.len() - 1]).unwrap();
+        assert_eq!(cut.payload, b"xy");
+        assert!(cut.truncated);
+        assert!(!decode_udp(LinkType::RAW, &ip).unwrap().truncated);
+        // Cut inside the UDP header: nothing to report.
+        assert_eq!(decode_udp(LinkType::RAW, &ip[..24]), Err(Skip::Truncated));
         assert_eq!(
             decode_udp(LinkType(147), &ip),
             Err(Skip::UnsupportedLinkType(LinkType(147)))

@@ -169,9 +169,9 @@ fn a(s: &str) -> SocketAddr {
 /// the odd port and unrelated UDP), runs both tools and compares.
 fn check(s: &Scenario, format: Format, link: Link, v6: bool) {
     let (src, dst) = if v6 {
-        (a("[2001:db8::10]:20000"), a("[2001:db8::20]:30000"))
+        (a("[2001:db8::10]:24000"), a("[2001:db8::20]:40000"))
     } else {
-        (a("192.0.2.10:20000"), a("198.51.100.20:30000"))
+        (a("192.0.2.10:24000"), a("198.51.100.20:40000"))
     };
     let mut w = CaptureWriter::new(format, link);
     let mut rng = Rng::new(7);
@@ -597,5 +597,23 @@ fn seeded_random_impairments() {
             Format::PcapNg
         };
         check(&s, format, links[round % links.len()], round % 3 == 0);
+    }
+}
+
+/// A header-only capture (`tcpdump -s 58`: Ethernet, IPv4, UDP and the
+/// 12-byte RTP header, 4 payload bytes), the usual way to monitor RTP
+/// without recording the conversation.
+#[test]
+fn header_only_capture() {
+    let mut s = Scenario::pcmu("snaplen");
+    s.loss = 40;
+    s.reorder = 20;
+    s.duplicate = 20;
+    for format in [Format::Pcap, Format::PcapNg] {
+        let mut w = CaptureWriter::new(format, Link::Ethernet).with_snaplen(58);
+        let (src, dst) = (a("192.0.2.50:44000"), a("192.0.2.60:46000"));
+        write_stream(&mut w, &s, 0x5eed, src, dst, Duration::ZERO, 5);
+        let path = w.save(&format!("snaplen-{format:?}"));
+        assert_eq!(assert_agree(&path), 1);
     }
 }

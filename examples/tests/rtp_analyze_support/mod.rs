@@ -311,6 +311,7 @@ pub struct CaptureWriter {
     link: Link,
     out: Vec<u8>,
     ip_id: u16,
+    snaplen: Option<usize>,
 }
 
 impl CaptureWriter {
@@ -350,12 +351,23 @@ impl CaptureWriter {
             link,
             out,
             ip_id: 1,
+            snaplen: None,
         }
+    }
+
+    /// Keeps only the first `snaplen` bytes of each frame, as `tcpdump -s`.
+    pub fn with_snaplen(mut self, snaplen: usize) -> Self {
+        self.snaplen = Some(snaplen);
+        self
     }
 
     /// Adds one UDP datagram arriving at `time` (since the Unix epoch).
     pub fn add(&mut self, time: Duration, src: SocketAddr, dst: SocketAddr, payload: &[u8]) {
-        let frame = self.frame(src, dst, payload);
+        let mut frame = self.frame(src, dst, payload);
+        let original = frame.len() as u32;
+        if let Some(snaplen) = self.snaplen {
+            frame.truncate(snaplen);
+        }
         match self.format {
             Format::Pcap => {
                 self.out
@@ -364,8 +376,7 @@ impl CaptureWriter {
                     .extend_from_slice(&time.subsec_nanos().to_le_bytes());
                 self.out
                     .extend_from_slice(&(frame.len() as u32).to_le_bytes());
-                self.out
-                    .extend_from_slice(&(frame.len() as u32).to_le_bytes());
+                self.out.extend_from_slice(&original.to_le_bytes());
                 self.out.extend_from_slice(&frame);
             }
             Format::PcapNg => {
@@ -375,7 +386,7 @@ impl CaptureWriter {
                 epb.extend_from_slice(&((ns >> 32) as u32).to_le_bytes());
                 epb.extend_from_slice(&(ns as u32).to_le_bytes());
                 epb.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-                epb.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+                epb.extend_from_slice(&original.to_le_bytes());
                 epb.extend_from_slice(&frame);
                 while epb.len() % 4 != 0 {
                     epb.push(0);

@@ -1706,12 +1706,8 @@ impl Call {
         let now = match self.segment {
             Segment::SelfService => {
                 let now = self.clock(now);
-                let since = match self.first_queued_at.get() {
-                    // Back in a queue after a timeout: the wait starts again.
-                    Some(_) => now,
-                    None => now,
-                };
-                self.segment = Segment::Queued { queue, since };
+                // Back in a queue after a timeout, the wait starts again.
+                self.segment = Segment::Queued { queue, since: now };
                 now
             }
             Segment::Queued {
@@ -2206,10 +2202,7 @@ impl Call {
             .get(leg)
             .ok_or(CallError::NoSuchLeg { operation: op, leg })?;
         if !l.wrap_up_since.is_some() {
-            return Err(CallError::Phase {
-                operation: op,
-                phase: "not in wrap-up",
-            });
+            return Err(CallError::NotInWrapUp { operation: op, leg });
         }
         let now = self.clock(now);
         self.finish_wrap_up(now, leg, false);

@@ -149,6 +149,14 @@ pub enum CallError {
         /// The slot named.
         slot: crate::id::ParkSlot,
     },
+    /// No agent on that leg is in after-call work.
+    #[error("{operation}: no agent on {leg} is in wrap-up")]
+    NotInWrapUp {
+        /// What was attempted.
+        operation: crate::call::Operation,
+        /// The leg named.
+        leg: crate::id::LegId,
+    },
     /// The call has ended; it accepts no more operations.
     #[error("{operation}: the call has ended")]
     CallEnded {

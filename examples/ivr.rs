@@ -23,6 +23,20 @@ use call_ivr::source::SourceFile;
 use call_ivr::testing::run_tests;
 use call_ivr::value::Value;
 
+/// `println!` that ignores a closed pipe (`ivr check ... | head`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` that ignores a closed pipe.
+macro_rules! out_part {
+    ($($arg:tt)*) => {{
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 const USAGE: &str = "usage: ivr check FILE... | test FILE... | run FILE [--caller N] [--dialed N] [--at TIME] | fmt FILE [--check|--write]";
 
 fn main() -> ExitCode {
@@ -55,8 +69,8 @@ fn check(files: &[String]) -> Result<bool, String> {
     for path in files {
         let file = load(path)?;
         let (_, diags) = compile(&file);
-        print!("{}", diags.render(&file));
-        println!(
+        out_part!("{}", diags.render(&file));
+        out!(
             "{path}: {} error(s), {} warning(s)",
             diags.error_count(),
             diags.warning_count()
@@ -72,8 +86,8 @@ fn test(files: &[String]) -> Result<bool, String> {
         let file = load(path)?;
         let (program, diags) = compile(&file);
         let Some(program) = program else {
-            print!("{}", diags.render(&file));
-            println!("FAIL {path}: the file does not compile");
+            out_part!("{}", diags.render(&file));
+            out!("FAIL {path}: the file does not compile");
             failed += 1;
             continue;
         };
@@ -82,20 +96,20 @@ fn test(files: &[String]) -> Result<bool, String> {
             match &result.failure {
                 None => {
                     passed += 1;
-                    println!("PASS {path}:{at}: {}", result.name);
+                    out!("PASS {path}:{at}: {}", result.name);
                 }
                 Some(f) => {
                     failed += 1;
                     let loc = file
                         .location(f.span.start)
                         .map_or(String::new(), |l| format!("{}:{}", l.line, l.column));
-                    println!("FAIL {path}:{at}: {}", result.name);
-                    println!("     {path}:{loc}: {}", f.message);
+                    out!("FAIL {path}:{at}: {}", result.name);
+                    out!("     {path}:{loc}: {}", f.message);
                 }
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    out!("{passed} passed, {failed} failed");
     Ok(failed == 0)
 }
 
@@ -112,7 +126,7 @@ fn fmt(args: &[String]) -> Result<bool, String> {
         Some("--check") => {
             let same = text == file.text();
             if !same {
-                println!("{path} is not formatted canonically");
+                out!("{path} is not formatted canonically");
             }
             Ok(same)
         }
@@ -122,7 +136,7 @@ fn fmt(args: &[String]) -> Result<bool, String> {
         }
         Some(other) => Err(format!("unknown option {other}\n{USAGE}")),
         None => {
-            print!("{text}");
+            out_part!("{text}");
             Ok(true)
         }
     }
@@ -180,43 +194,43 @@ fn run(args: &[String]) -> Result<bool, String> {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     let mut ask = |prompt: &str| -> Option<String> {
-        print!("{prompt} ");
+        out_part!("{prompt} ");
         let _ = std::io::stdout().flush();
         lines.next().and_then(Result::ok)
     };
     loop {
         while let Some(action) = session.poll_action() {
             match action {
-                Action::Say { text, language, .. } => println!("[say/{language}] {text}"),
+                Action::Say { text, language, .. } => out!("[say/{language}] {text}"),
                 Action::Play {
                     audio, language, ..
-                } => println!("[play/{language}] {audio}"),
-                Action::Lookup { source, key, .. } => println!("[lookup] {source} \"{key}\""),
+                } => out!("[play/{language}] {audio}"),
+                Action::Lookup { source, key, .. } => out!("[lookup] {source} \"{key}\""),
                 Action::Record {
                     mailbox, max_ms, ..
                 } => match mailbox {
-                    Some(m) => println!("[voicemail] mailbox {m}, up to {} s", max_ms / 1000),
-                    None => println!("[record] up to {} s", max_ms / 1000),
+                    Some(m) => out!("[voicemail] mailbox {m}, up to {} s", max_ms / 1000),
+                    None => out!("[record] up to {} s", max_ms / 1000),
                 },
                 Action::Enqueue {
                     queue,
                     priority,
                     skills,
                     attributes,
-                } => println!(
+                } => out!(
                     "[enqueue] {queue} priority {priority} skills {skills:?} attributes {attributes:?}"
                 ),
                 Action::Transfer {
                     target,
                     destination,
-                } => println!("[transfer] {target:?} {destination}"),
-                Action::Hangup { reason } => println!("[hangup] {reason}"),
+                } => out!("[transfer] {target:?} {destination}"),
+                Action::Hangup { reason } => out!("[hangup] {reason}"),
                 _ => {}
             }
         }
         let event = match session.waiting() {
             Waiting::Ended => {
-                println!("call ended: {:?}", session.outcome());
+                out!("call ended: {:?}", session.outcome());
                 return Ok(true);
             }
             Waiting::Prompt(id) => Event::PromptFinished(id),
@@ -234,9 +248,11 @@ fn run(args: &[String]) -> Result<bool, String> {
                 }
             }
             Waiting::Lookup(id) => {
-                match ask("answer (name=text, n=#42, flag=true, ... | not-found | error | timeout)>")
-                    .as_deref()
-                    .map(str::trim)
+                match ask(
+                    "answer (name=text, n=#42, flag=true, ... | not-found | error | timeout)>",
+                )
+                .as_deref()
+                .map(str::trim)
                 {
                     None => Event::CallerHangup,
                     Some("not-found") => Event::LookupResult(id, LookupResult::NotFound),
@@ -264,7 +280,7 @@ fn run(args: &[String]) -> Result<bool, String> {
             _ => Event::CallerHangup,
         };
         if let Err(e) = session.handle(&program, now, event) {
-            println!("rejected: {e}");
+            out!("rejected: {e}");
         }
     }
 }

@@ -160,6 +160,9 @@ pub enum Severity {
     Error,
 }
 
+/// Characters of a source line shown under a diagnostic.
+const WINDOW: usize = 120;
+
 /// One finding about a flow file: what, where and how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -235,20 +238,29 @@ impl Diagnostic {
             self.code,
             self.message
         ));
-        if let Some(text) = file.line_text(line) {
+        if let Some(full) = file.line_text(line) {
             let number = line.to_string();
             let pad = " ".repeat(number.len());
-            out.push_str(&format!("{number} | {text}\n"));
             let before = column.saturating_sub(1) as usize;
+            // Long lines are shown as a window around the column.
+            let skip = before.saturating_sub(WINDOW / 2);
+            let total = full.chars().count();
+            let shown: String = full.chars().skip(skip).take(WINDOW).collect();
+            let (lead, trail) = (
+                if skip > 0 { "..." } else { "" },
+                if skip + WINDOW < total { "..." } else { "" },
+            );
+            out.push_str(&format!("{number} | {lead}{shown}{trail}\n"));
+            let before = before - skip;
             // The caret covers the span's characters on this line, at least one.
-            let avail = text.chars().count().saturating_sub(before);
+            let avail = shown.chars().count().saturating_sub(before);
             let width = file
                 .slice(self.span)
                 .map_or(1, |s| s.lines().next().map_or(0, |l| l.chars().count()))
                 .clamp(1, avail.max(1));
-            let indent: String = text
+            let indent: String = lead
                 .chars()
-                .take(before)
+                .chain(shown.chars().take(before))
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             out.push_str(&format!("{pad} | {indent}{}\n", "^".repeat(width)));
@@ -370,6 +382,23 @@ mod tests {
             d.render(&file),
             "x.ivr:2:7: error[E0002]: unterminated string\n2 |   say \"hi\n  |       ^^^\n  = help: close it with `\"`\n"
         );
+    }
+
+    #[test]
+    fn long_lines_are_shown_around_the_column() {
+        let line = format!("  say \"{}\" oops", "a".repeat(500));
+        let file = SourceFile::new("x.ivr", format!("flow main\n{line}\n")).unwrap();
+        let at = 10 + line.find("oops").unwrap() as u32;
+        let d = Diagnostic::new(Code::UNEXPECTED_TOKEN, Span::new(at, at + 4), "x");
+        let text = d.render(&file);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[1].starts_with("2 | ...aaa") && lines[1].ends_with("\" oops"),
+            "{text}"
+        );
+        assert!(lines[1].len() < 140);
+        let caret = lines[2].find('^').unwrap();
+        assert_eq!(&lines[1][caret..caret + 4], "oops");
     }
 
     #[test]

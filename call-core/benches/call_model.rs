@@ -23,6 +23,7 @@ use call_core::cause::Q850Cause;
 use call_core::cdr::CdrBuilder;
 use call_core::event::CallEvent;
 use call_core::id::{AgentId, CallId, LegId, QueueId};
+use call_core::kpi::{KpiConfig, KpiEngine};
 use call_core::party::Address;
 use call_core::time::Timestamp;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -220,5 +221,30 @@ fn million_calls(c: &mut Criterion) {
     drop(black_box(calls));
 }
 
-criterion_group!(benches, inputs, million_calls);
+/// Records folded into the KPI engine per second (each from a different
+/// customer, so first-contact resolution tracking grows as it would).
+fn kpi_ingest(c: &mut Criterion) {
+    let caller = Address::new("+4930123456").unwrap();
+    let mut cdr = CdrBuilder::new(CallId(1));
+    let call = lifecycle(1, &caller, 1_700_000_000_000, |event| {
+        cdr.observe(event).unwrap();
+    });
+    let template = cdr.finish(&call).unwrap();
+    let mut group = c.benchmark_group("kpi");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("ingest_record", |b| {
+        let mut engine = KpiEngine::new(KpiConfig::default());
+        let mut record = template.clone();
+        let mut n = 0u64;
+        b.iter(|| {
+            n += 1;
+            record.customer = Address::new(&format!("+1555{:07}", n % 1_000_000)).ok();
+            engine.ingest(black_box(&record));
+        });
+        black_box(engine.total());
+    });
+    group.finish();
+}
+
+criterion_group!(benches, inputs, million_calls, kpi_ingest);
 criterion_main!(benches);

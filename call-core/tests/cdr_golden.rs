@@ -120,3 +120,59 @@ fn json_lines_sink_writes_one_record_per_line() {
         assert_eq!(record.schema_version, 1);
     }
 }
+
+/// Every kind of call event, as JSON: the field names are part of the API.
+#[test]
+fn every_event_kind_has_stable_json() {
+    let mut lines = String::new();
+    let mut kinds = std::collections::BTreeSet::new();
+    let recorders = [
+        common::transferred_call_recorder(2001, 0),
+        common::conference_park_recorder(2002),
+        common::callback_recorder(2003),
+        common::preview_failed_recorder(2004),
+    ];
+    for recorder in &recorders {
+        for event in &recorder.events {
+            let json = serde_json::to_string(event).unwrap();
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+            kinds.insert(value["event"].as_str().unwrap().to_owned());
+            let back: call_core::event::CallEvent = serde_json::from_str(&json).unwrap();
+            assert_eq!(&back, event);
+            lines.push_str(&json);
+            lines.push('\n');
+        }
+    }
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/event_kinds.jsonl");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &lines).unwrap();
+    }
+    assert_eq!(lines, std::fs::read_to_string(&path).unwrap());
+    let expected = [
+        "call_cleared",
+        "callback_requested",
+        "closed",
+        "conferenced",
+        "connection_cleared",
+        "delivered",
+        "dequeued",
+        "diverted",
+        "established",
+        "failed",
+        "held",
+        "mute_changed",
+        "offered",
+        "originated",
+        "parked",
+        "picked_up",
+        "queued",
+        "retrieved",
+        "service_initiated",
+        "transferred",
+        "wrap_up_ended",
+        "wrap_up_started",
+    ];
+    let expected: std::collections::BTreeSet<String> =
+        expected.iter().map(|s| s.to_string()).collect();
+    assert_eq!(kinds, expected);
+}

@@ -140,6 +140,11 @@ pub fn transferred_call_recorder(id: u64, start: u64) -> Recorder {
 /// 121 s, so it is stamped 121 s: expiries are never stamped before an
 /// input already applied.
 pub fn conference_park_call(id: u64) -> CallDetailRecord {
+    conference_park_recorder(id).finish()
+}
+
+/// The same call, closed, with its events.
+pub fn conference_park_recorder(id: u64) -> Recorder {
     let mut r = Recorder::inbound(id, 0, "+15550105");
     let c = LegId(0);
     r.call.answer(t(0), c).unwrap();
@@ -175,7 +180,7 @@ pub fn conference_park_call(id: u64) -> CallDetailRecord {
         r.call.handle_timeout(deadline);
         r.drain();
     }
-    r.finish()
+    r
 }
 
 /// Inbound, answered by IVR, queued at `queue_at`, abandons at `hangup_at`.
@@ -243,4 +248,36 @@ pub fn outbound_busy(id: u64, start: u64) -> CallDetailRecord {
         .handle_failed(t(start + 3), LegId(0), Q850Cause::USER_BUSY)
         .unwrap();
     r.finish()
+}
+
+/// Inbound, queued, the customer asks for a callback at 30 s.
+pub fn callback_recorder(id: u64) -> Recorder {
+    let mut r = Recorder::inbound(id, 0, "+15550106");
+    r.call.ring(t(0), LegId(0), true).unwrap();
+    r.call.answer(t(1), LegId(0)).unwrap();
+    r.call.enqueue(t(2), QueueId(1)).unwrap();
+    r.call.request_callback(t(30)).unwrap();
+    r.drain();
+    r
+}
+
+/// A previewed outbound call, dialled at 10 s, rejected with 404 at 12 s.
+pub fn preview_failed_recorder(id: u64) -> Recorder {
+    let call = Call::preview(
+        CallId(id),
+        t(0),
+        addr("+15550107"),
+        None,
+        CallLimits::default(),
+    );
+    let mut r = Recorder {
+        call,
+        cdr: CdrBuilder::new(CallId(id)),
+        events: Vec::new(),
+    };
+    r.call.dial(t(10), LegId(0)).unwrap();
+    let cause = call_core::cause::SipStatus::NOT_FOUND.to_q850().unwrap();
+    r.call.handle_failed(t(12), LegId(0), cause).unwrap();
+    r.drain();
+    r
 }

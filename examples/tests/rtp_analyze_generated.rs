@@ -617,3 +617,59 @@ fn header_only_capture() {
         assert_eq!(assert_agree(&path), 1);
     }
 }
+
+/// G.729 with silence suppression (RFC 3551 §4.1): talk spurts start with
+/// the marker bit, silences are announced with a comfort-noise packet and
+/// then send nothing while the timestamp runs on; halfway the call switches
+/// to PCMA in the same SSRC, as after a re-INVITE.
+#[test]
+fn silence_suppression_and_codec_switch() {
+    let (src, dst) = (a("192.0.2.70:16500"), a("192.0.2.80:16502"));
+    let mut w = CaptureWriter::new(Format::PcapNg, Link::Ethernet);
+    let mut rng = Rng::new(19);
+    let mut seq: u16 = 65_000;
+    let mut buf = [0u8; 256];
+    let mut frame = 0u32; // 20 ms frames since the start
+    let mut talk_start = true;
+    while frame < 1500 {
+        let pt = if frame < 750 { 18 } else { 8 };
+        let talking = (frame / 100) % 3 != 2;
+        let ts = 160 * frame;
+        let at =
+            Duration::from_millis(20 * u64::from(frame)) + Duration::from_micros(rng.below(4000));
+        if talking {
+            let payload: &[u8] = if pt == 18 { &[0x11; 20] } else { &[0xd5; 160] };
+            let len = RtpBuilder::new()
+                .payload_type(pt)
+                .marker(talk_start)
+                .sequence_number(seq)
+                .timestamp(ts)
+                .ssrc(0x7290)
+                .payload(payload)
+                .write(&mut buf)
+                .unwrap();
+            w.add(EPOCH + at, src, dst, &buf[..len]);
+            seq = seq.wrapping_add(1);
+            talk_start = false;
+        } else if !talk_start {
+            // First silent frame: one RFC 3389 comfort-noise packet.
+            let len = RtpBuilder::new()
+                .payload_type(13)
+                .sequence_number(seq)
+                .timestamp(ts)
+                .ssrc(0x7290)
+                .payload(&[42])
+                .write(&mut buf)
+                .unwrap();
+            w.add(EPOCH + at, src, dst, &buf[..len]);
+            seq = seq.wrapping_add(1);
+            talk_start = true;
+        }
+        frame += 1;
+    }
+    let path = w.save("silence-suppression");
+    assert_eq!(assert_agree(&path), 1);
+    let ours = rtp_analyze_support::run_ours(&path);
+    assert_eq!(ours[0].lost, 0);
+    check_fields(&path);
+}

@@ -144,11 +144,9 @@ fn calls_agents_records_and_kpis_agree() {
                             .unwrap();
                     }
                 }
-                Phase::WrapUp => {
-                    if rng.chance(40) {
-                        let leg = entry.agent_leg.unwrap();
-                        call.end_wrap_up(now, leg).unwrap();
-                    }
+                Phase::WrapUp if rng.chance(40) => {
+                    let leg = entry.agent_leg.unwrap();
+                    call.end_wrap_up(now, leg).unwrap();
                 }
                 Phase::SelfService => {
                     // Queue timeout: this simple host hangs up.

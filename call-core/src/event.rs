@@ -436,7 +436,7 @@ impl Event {
     }
 }
 
-/// The compact form an event waits in until it is polled (16 bytes); the
+/// The compact form an event waits in until it is polled (at most 12 bytes); the
 /// call fills in parties, causes and the disposition when it is polled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Pending {

@@ -335,7 +335,18 @@ impl std::error::Error for Diagnostics {}
 
 #[cfg(feature = "miette")]
 mod miette_impl {
-    use super::{Diagnostic, Severity};
+    use super::{Diagnostic, Diagnostics, Severity};
+
+    /// The collection reports its items as related diagnostics.
+    impl miette::Diagnostic for Diagnostics {
+        fn related<'a>(
+            &'a self,
+        ) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+            Some(Box::new(
+                self.items.iter().map(|d| d as &dyn miette::Diagnostic),
+            ))
+        }
+    }
 
     impl miette::Diagnostic for Diagnostic {
         fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {

@@ -328,4 +328,5 @@ fn miette_sees_code_severity_help_and_label() {
     assert!(first.help().is_some());
     let label = first.labels().unwrap().next().unwrap();
     assert_eq!((label.offset(), label.len()), (17, 1));
+    assert_eq!(d.related().unwrap().count(), d.items.len());
 }

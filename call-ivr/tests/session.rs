@@ -257,6 +257,13 @@ fn a_serialized_session_resumes_where_it_stopped() {
 }
 
 #[test]
+fn programs_and_sessions_move_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Program>();
+    send_sync::<Session>();
+}
+
+#[test]
 fn a_session_fits_in_512_bytes_plus_variables() {
     let p = program(MENU);
     let context = CallContext {

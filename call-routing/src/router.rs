@@ -518,6 +518,10 @@ struct Queue {
     agents: [BTreeSet<(SortKey, AgentId)>; Level::COUNT],
     /// Available members of every level, for calls that accept any level.
     all_agents: BTreeSet<(SortKey, AgentId)>,
+    /// Whether `agents` (the per-level sets) is maintained: from the start
+    /// for level-preferring strategies and bullseye queues, and from the
+    /// first call with a minimum level otherwise.
+    level_index: bool,
     /// Waiting calls per current minimum level.
     calls: [BTreeSet<(CallKey, CallId)>; Level::COUNT],
     /// Bit `l` set when `calls[l]` is not empty.
@@ -533,14 +537,18 @@ struct Queue {
 
 impl Queue {
     fn insert_agent(&mut self, level: Level, key: SortKey, id: AgentId) {
-        if let Some(set) = self.agents.get_mut(level.index()) {
+        if self.level_index
+            && let Some(set) = self.agents.get_mut(level.index())
+        {
             set.insert((key, id));
         }
         self.all_agents.insert((key, id));
     }
 
     fn remove_agent(&mut self, level: Level, key: SortKey, id: AgentId) {
-        if let Some(set) = self.agents.get_mut(level.index()) {
+        if self.level_index
+            && let Some(set) = self.agents.get_mut(level.index())
+        {
             set.remove(&(key, id));
         }
         self.all_agents.remove(&(key, id));
@@ -811,6 +819,7 @@ impl Router {
         }
         let skill = config.skill;
         let aht_s = config.expected_handle_time.as_secs_f64();
+        let level_index = strategy.prefer_higher_level() || !config.bullseye.is_empty();
         self.queues.insert(
             id,
             Queue {
@@ -818,6 +827,7 @@ impl Router {
                 strategy,
                 agents: Default::default(),
                 all_agents: BTreeSet::new(),
+                level_index,
                 calls: Default::default(),
                 call_levels: 0,
                 filtered_calls: 0,
@@ -1291,6 +1301,11 @@ impl Router {
     /// Schedules a call's timers in its (new) queue and places it: with its
     /// preferred agent if that agent serves the queue, else in the queue.
     fn start_visit(&mut self, id: CallId, now: Timestamp) {
+        if let Some(call) = self.calls.get(&id)
+            && call.level > Level::MIN
+        {
+            self.enable_level_index(call.queue);
+        }
         let Some(call) = self.calls.get(&id) else {
             return;
         };
@@ -1339,6 +1354,30 @@ impl Router {
             )
         {
             self.announce(id);
+        }
+    }
+
+    /// Starts maintaining a queue's per-level sets, filling them from its
+    /// available members (once per queue).
+    fn enable_level_index(&mut self, queue: QueueId) {
+        let Some(q) = self.queues.get_mut(&queue) else {
+            return;
+        };
+        if q.level_index {
+            return;
+        }
+        q.level_index = true;
+        for (key, id) in &q.all_agents {
+            let level = self
+                .agents
+                .get(id)
+                .and_then(|a| a.memberships.iter().find(|m| m.queue == queue))
+                .map(|m| m.level);
+            if let Some(level) = level
+                && let Some(set) = q.agents.get_mut(level.index())
+            {
+                set.insert((*key, *id));
+            }
         }
     }
 

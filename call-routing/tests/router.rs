@@ -792,3 +792,29 @@ fn order_by_custom_attributes() {
     assert_eq!(first_offered(Box::new(strategy), &agents), vec![3, 2, 1]);
     assert!(OrderBy::new(&[]).is_err());
 }
+
+#[test]
+fn minimum_levels_are_indexed_on_first_use() {
+    // No bullseye and a strategy that ignores levels: the per-level index is
+    // built when the first call with a minimum level arrives, and kept up to
+    // date afterwards.
+    let mut h = Harness::new(RouterConfig::default());
+    h.queue(Q_SALES, sales_queue(), Builtin::LongestIdle.boxed());
+    h.agent(1, skilled(SALES, 2), 0);
+    h.agent(2, skilled(SALES, 7), 1);
+    h.agent(3, skilled(SALES, 9), 2);
+    h.enqueue(1, Q_SALES, CallRequest::new().min_level(lvl(5)), 10);
+    assert_eq!(
+        h.offers()[0].agent,
+        AgentId(2),
+        "longest idle among level >= 5"
+    );
+    h.enqueue(2, Q_SALES, CallRequest::new().min_level(lvl(8)), 11);
+    assert_eq!(h.offers()[0].agent, AgentId(3));
+    h.enqueue(3, Q_SALES, CallRequest::new().min_level(lvl(8)), 12);
+    assert!(h.offers().is_empty(), "nobody at level 8 is free");
+    h.agent(4, skilled(SALES, 10), 13);
+    assert_eq!(h.offers()[0].agent, AgentId(4));
+    h.enqueue(4, Q_SALES, CallRequest::new(), 14);
+    assert_eq!(h.offers()[0].agent, AgentId(1));
+}

@@ -305,7 +305,11 @@ impl Checker {
                 None => {
                     let mut known: Vec<&str> = cx.labels.keys().map(String::as_str).collect();
                     known.sort_unstable();
-                    let help = if known.is_empty() {
+                    let help = if let Some(near) =
+                        crate::diagnostic::closest(&name.text, known.iter().copied())
+                    {
+                        format!("did you mean `{near}`?")
+                    } else if known.is_empty() {
                         format!(
                             "flow `{}` has no labels; mark a statement with `name:`",
                             flow.name.text
@@ -1017,8 +1021,17 @@ impl Checker {
                         first.span,
                         format!("unknown variable `{name}`"),
                     );
+                    let near = crate::diagnostic::closest(
+                        name,
+                        cx.vars
+                            .keys()
+                            .map(String::as_str)
+                            .chain(["caller", "language"]),
+                    );
                     if self.schedules.contains_key(name) {
                         d = d.with_help(format!("`{name}` is a schedule: write `open({name})`"));
+                    } else if let Some(near) = near {
+                        d = d.with_help(format!("did you mean `{near}`?"));
                     } else {
                         d = d.with_help("assign it with set, gather, lookup, record or call, or pass it as a parameter");
                     }

@@ -160,6 +160,65 @@ pub enum Severity {
     Error,
 }
 
+/// The candidate closest to `word` by edit distance, if it is close enough
+/// to be a likely typo (at most one edit per three characters, and at most 2).
+/// Long words get no suggestion, which keeps this cheap on hostile input.
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    const LONGEST: usize = 64;
+    let len = word.chars().count();
+    if len > LONGEST {
+        return None;
+    }
+    let limit = (len / 3).clamp(1, 2);
+    candidates
+        .into_iter()
+        .filter(|c| {
+            *c != word && c.len() <= LONGEST * 4 && c.chars().count().abs_diff(len) <= limit
+        })
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, c)| (d, c))
+        .map(|(_, c)| c)
+}
+
+/// Edit distance counting insertions, deletions, substitutions and swaps of
+/// two neighbouring characters (optimal string alignment).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    let get = |d: &[usize], i: usize, j: usize| d.get(i * w + j).copied().unwrap_or(usize::MAX / 2);
+    let ch = |v: &[char], i: usize| v.get(i).copied();
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            let value = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let cost = usize::from(ch(&a, i - 1) != ch(&b, j - 1));
+                let mut v = (get(&d, i - 1, j) + 1)
+                    .min(get(&d, i, j - 1) + 1)
+                    .min(get(&d, i - 1, j - 1) + cost);
+                if i > 1
+                    && j > 1
+                    && ch(&a, i - 1) == ch(&b, j - 2)
+                    && ch(&a, i - 2) == ch(&b, j - 1)
+                {
+                    v = v.min(get(&d, i - 2, j - 2) + 1);
+                }
+                v
+            };
+            if let Some(slot) = d.get_mut(i * w + j) {
+                *slot = value;
+            }
+        }
+    }
+    get(&d, a.len(), b.len())
+}
+
 /// Characters of a source line shown under a diagnostic.
 const WINDOW: usize = 120;
 
@@ -410,6 +469,18 @@ mod tests {
         assert!(lines[1].len() < 140);
         let caret = lines[2].find('^').unwrap();
         assert_eq!(&lines[1][caret..caret + 4], "oops");
+    }
+
+    #[test]
+    fn typos_find_their_closest_word() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("sael", "sale"), 1);
+        assert_eq!(
+            closest("gahter", ["gather", "goto", "menu"]),
+            Some("gather")
+        );
+        assert_eq!(closest("sya", ["say", "set"]), Some("say"));
+        assert_eq!(closest("xyz", ["say", "set"]), None);
     }
 
     #[test]

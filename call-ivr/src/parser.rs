@@ -13,6 +13,27 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::lexer::{Line, Token, TokenKind, lex};
 use crate::source::{SourceFile, Span};
 
+/// The words that start a statement.
+const STATEMENTS: [&str; 17] = [
+    "say",
+    "play",
+    "language",
+    "set",
+    "if",
+    "match",
+    "menu",
+    "gather",
+    "lookup",
+    "enqueue",
+    "transfer",
+    "record",
+    "voicemail",
+    "call",
+    "return",
+    "goto",
+    "hangup",
+];
+
 /// Hard limits on what the parser accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseLimits {
@@ -700,114 +721,117 @@ impl<'a> Parser<'a> {
             ""
         };
         c.i += 1;
-        let kind =
-            match kw {
-                "say" => {
-                    let prompt = self.prompt(&mut c)?;
-                    let opts = self.prompt_options(&mut c)?;
-                    self.end(&c)?;
-                    self.no_kids(&kids)?;
-                    StmtKind::Say(prompt, opts)
-                }
-                "play" => {
-                    let audio = self.string(&mut c, "an audio id in quotes")?;
-                    let opts = self.prompt_options(&mut c)?;
-                    self.end(&c)?;
-                    self.no_kids(&kids)?;
-                    StmtKind::Say(Prompt::Audio(audio), opts)
-                }
-                "language" => {
-                    let e = self.expr(&mut c)?;
-                    self.end(&c)?;
-                    self.no_kids(&kids)?;
-                    StmtKind::Language(e)
-                }
-                "set" => {
-                    let name = self.name(&mut c, "a variable name")?;
-                    self.expect(&mut c, TokenKind::Eq, "`=`")?;
-                    let e = self.expr(&mut c)?;
-                    self.end(&c)?;
-                    self.no_kids(&kids)?;
-                    StmtKind::Set(name, e)
-                }
-                "match" => self.match_stmt(&mut c, kids)?,
-                "menu" => self.menu(&mut c, kids)?,
-                "gather" => self.gather(&mut c, kids)?,
-                "lookup" => self.lookup(&mut c, kids)?,
-                "enqueue" => self.enqueue(&mut c, kids)?,
-                "transfer" => {
-                    let target = if self.eat_kw(&mut c, "agent") {
-                        TransferTarget::Agent
-                    } else {
-                        TransferTarget::Number
-                    };
-                    let e = self.expr(&mut c)?;
-                    self.end(&c)?;
-                    self.no_kids(&kids)?;
-                    StmtKind::Transfer(target, e)
-                }
-                "record" => {
-                    let name = self.name(&mut c, "a variable for the recording id")?;
-                    let opts = self.record_options(&mut c)?;
-                    self.no_kids(&kids)?;
-                    StmtKind::Record(name, opts)
-                }
-                "voicemail" => {
-                    let mailbox = self.expr(&mut c)?;
-                    let opts = self.record_options(&mut c)?;
-                    self.no_kids(&kids)?;
-                    StmtKind::Voicemail(mailbox, opts)
-                }
-                "call" => {
-                    let flow = self.name(&mut c, "a flow name")?;
-                    self.expect(&mut c, TokenKind::LParen, "`(`")?;
-                    let args = self.args(&mut c)?;
-                    let result = if self.eat(&mut c, TokenKind::Arrow).is_some() {
-                        Some(self.name(&mut c, "a variable for the returned value")?)
-                    } else {
-                        None
-                    };
-                    self.end(&c)?;
-                    self.no_kids(&kids)?;
-                    StmtKind::Call(flow, args, result)
-                }
-                "return" => {
-                    let e = if self.peek(&c).is_some() {
-                        Some(self.expr(&mut c)?)
-                    } else {
-                        None
-                    };
-                    self.end(&c)?;
-                    self.no_kids(&kids)?;
-                    StmtKind::Return(e)
-                }
-                "goto" => {
-                    let target = self.name(&mut c, "a label")?;
-                    self.end(&c)?;
-                    self.no_kids(&kids)?;
-                    StmtKind::Goto(target)
-                }
-                "hangup" => {
-                    let reason = if self.peek(&c).is_some() {
-                        Some(self.string(&mut c, "a reason in quotes")?)
-                    } else {
-                        None
-                    };
-                    self.end(&c)?;
-                    self.no_kids(&kids)?;
-                    StmtKind::Hangup(reason)
-                }
-                _ => {
-                    c.i -= 1;
-                    let span = head.span;
-                    let msg = format!("expected a statement, {}", self.found(&c));
-                    self.report(Diagnostic::new(Code::UNEXPECTED_TOKEN, span, msg).with_help(
-                    "statements: say, play, language, set, if, match, menu, gather, lookup, \
-                     enqueue, transfer, record, voicemail, call, return, goto, hangup, or `label:`",
-                ));
-                    return None;
-                }
-            };
+        let kind = match kw {
+            "say" => {
+                let prompt = self.prompt(&mut c)?;
+                let opts = self.prompt_options(&mut c)?;
+                self.end(&c)?;
+                self.no_kids(&kids)?;
+                StmtKind::Say(prompt, opts)
+            }
+            "play" => {
+                let audio = self.string(&mut c, "an audio id in quotes")?;
+                let opts = self.prompt_options(&mut c)?;
+                self.end(&c)?;
+                self.no_kids(&kids)?;
+                StmtKind::Say(Prompt::Audio(audio), opts)
+            }
+            "language" => {
+                let e = self.expr(&mut c)?;
+                self.end(&c)?;
+                self.no_kids(&kids)?;
+                StmtKind::Language(e)
+            }
+            "set" => {
+                let name = self.name(&mut c, "a variable name")?;
+                self.expect(&mut c, TokenKind::Eq, "`=`")?;
+                let e = self.expr(&mut c)?;
+                self.end(&c)?;
+                self.no_kids(&kids)?;
+                StmtKind::Set(name, e)
+            }
+            "match" => self.match_stmt(&mut c, kids)?,
+            "menu" => self.menu(&mut c, kids)?,
+            "gather" => self.gather(&mut c, kids)?,
+            "lookup" => self.lookup(&mut c, kids)?,
+            "enqueue" => self.enqueue(&mut c, kids)?,
+            "transfer" => {
+                let target = if self.eat_kw(&mut c, "agent") {
+                    TransferTarget::Agent
+                } else {
+                    TransferTarget::Number
+                };
+                let e = self.expr(&mut c)?;
+                self.end(&c)?;
+                self.no_kids(&kids)?;
+                StmtKind::Transfer(target, e)
+            }
+            "record" => {
+                let name = self.name(&mut c, "a variable for the recording id")?;
+                let opts = self.record_options(&mut c)?;
+                self.no_kids(&kids)?;
+                StmtKind::Record(name, opts)
+            }
+            "voicemail" => {
+                let mailbox = self.expr(&mut c)?;
+                let opts = self.record_options(&mut c)?;
+                self.no_kids(&kids)?;
+                StmtKind::Voicemail(mailbox, opts)
+            }
+            "call" => {
+                let flow = self.name(&mut c, "a flow name")?;
+                self.expect(&mut c, TokenKind::LParen, "`(`")?;
+                let args = self.args(&mut c)?;
+                let result = if self.eat(&mut c, TokenKind::Arrow).is_some() {
+                    Some(self.name(&mut c, "a variable for the returned value")?)
+                } else {
+                    None
+                };
+                self.end(&c)?;
+                self.no_kids(&kids)?;
+                StmtKind::Call(flow, args, result)
+            }
+            "return" => {
+                let e = if self.peek(&c).is_some() {
+                    Some(self.expr(&mut c)?)
+                } else {
+                    None
+                };
+                self.end(&c)?;
+                self.no_kids(&kids)?;
+                StmtKind::Return(e)
+            }
+            "goto" => {
+                let target = self.name(&mut c, "a label")?;
+                self.end(&c)?;
+                self.no_kids(&kids)?;
+                StmtKind::Goto(target)
+            }
+            "hangup" => {
+                let reason = if self.peek(&c).is_some() {
+                    Some(self.string(&mut c, "a reason in quotes")?)
+                } else {
+                    None
+                };
+                self.end(&c)?;
+                self.no_kids(&kids)?;
+                StmtKind::Hangup(reason)
+            }
+            _ => {
+                c.i -= 1;
+                let span = head.span;
+                let msg = format!("expected a statement, {}", self.found(&c));
+                let help = match crate::diagnostic::closest(kw, STATEMENTS) {
+                    Some(word) => format!("did you mean `{word}`?"),
+                    None => "statements: say, play, language, set, if, match, menu, gather, \
+                                 lookup, enqueue, transfer, record, voicemail, call, return, goto, \
+                                 hangup, or `label:`"
+                        .to_string(),
+                };
+                self.report(Diagnostic::new(Code::UNEXPECTED_TOKEN, span, msg).with_help(help));
+                return None;
+            }
+        };
         Some(Stmt { kind, span })
     }
 

@@ -12,14 +12,16 @@
 //!
 //! # How selection stays logarithmic
 //!
-//! Each queue keeps its available members in one ordered set per proficiency
-//! level, keyed by the queue's strategy, and its waiting calls in one ordered
-//! set per minimum level, keyed by the static queue key. An agent is in a
-//! queue's set exactly while it can take a contact of that queue's channel,
-//! and a call is in a set exactly while it waits. So:
+//! Each queue keeps its available members in an ordered set keyed by the
+//! queue's strategy (plus one such set per proficiency level once the queue
+//! uses levels: a level-preferring strategy, bullseye rings, or a call with a
+//! minimum level), and its waiting calls in one ordered set per minimum
+//! level, keyed by the static queue key. An agent is in a queue's sets
+//! exactly while it can take a contact of that queue's channel, and a call is
+//! in a set exactly while it waits. So:
 //!
-//! - a call arriving looks at the first eligible agent of at most
-//!   [`Level::COUNT`] sets;
+//! - a call arriving looks at the first eligible agent of one set, or of at
+//!   most [`Level::COUNT`] per-level sets;
 //! - an agent becoming free looks at the first eligible call of at most
 //!   [`Level::COUNT`] sets in each queue it serves, and the cross-queue policy
 //!   picks among those heads.

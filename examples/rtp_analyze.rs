@@ -62,7 +62,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn analyze(data: &[u8]) -> Result<Vec<StreamReport>, call_media::capture::CaptureError> {
+fn analyze(data: &[u8]) -> Result<Vec<StreamReport>, call_media::error::CaptureError> {
     let reader = CaptureReader::new(data)?;
     let mut analyzer = RtpAnalyzer::new();
     let mut origin: Option<Duration> = None;

@@ -35,13 +35,15 @@
 //! // A truncated header names the offset.
 //! let err = CaptureReader::new(&file[..10]).unwrap_err();
 //! assert_eq!(err.offset(), 0);
-//! # Ok::<(), call_media::capture::CaptureError>(())
+//! # Ok::<(), call_media::error::CaptureError>(())
 //! ```
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use pcap_parser::PcapError;
+
+use crate::error::CaptureError;
 use pcap_parser::pcapng::Block;
 
 /// The largest record accepted (bytes captured per frame).
@@ -71,63 +73,6 @@ impl LinkType {
     pub const IPV6: LinkType = LinkType(229);
     /// Linux cooked capture v2.
     pub const LINUX_SLL2: LinkType = LinkType(276);
-}
-
-/// Why a capture file cannot be read.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum CaptureError {
-    /// The file starts with neither a pcap nor a pcapng magic number.
-    #[error("not a pcap or pcapng file: magic {magic:#010x} at byte offset 0")]
-    NotACapture {
-        /// The first four bytes, little-endian.
-        magic: u32,
-    },
-    /// The file ends inside a header or record.
-    #[error("capture truncated: {what} at byte offset {offset} runs past the end of the file")]
-    Truncated {
-        /// Byte offset of the header or record that is cut short.
-        offset: usize,
-        /// What was being read.
-        what: &'static str,
-    },
-    /// A header or record is malformed.
-    #[error("capture corrupt: {what} at byte offset {offset}")]
-    Corrupt {
-        /// Byte offset of the bad header or record.
-        offset: usize,
-        /// What is wrong.
-        what: &'static str,
-    },
-    /// A record is larger than [`MAX_FRAME_LEN`].
-    #[error("capture record at byte offset {offset} claims {len} bytes (limit {MAX_FRAME_LEN})")]
-    FrameTooLong {
-        /// Byte offset of the record.
-        offset: usize,
-        /// Captured length it claims.
-        len: usize,
-    },
-    /// A pcapng packet names an interface that was not described.
-    #[error("pcapng packet at byte offset {offset} names undeclared interface {interface}")]
-    UnknownInterface {
-        /// Byte offset of the packet block.
-        offset: usize,
-        /// The interface id.
-        interface: u32,
-    },
-}
-
-impl CaptureError {
-    /// The byte offset the error is about.
-    pub fn offset(&self) -> usize {
-        match self {
-            CaptureError::NotACapture { .. } => 0,
-            CaptureError::Truncated { offset, .. }
-            | CaptureError::Corrupt { offset, .. }
-            | CaptureError::FrameTooLong { offset, .. }
-            | CaptureError::UnknownInterface { offset, .. } => *offset,
-        }
-    }
 }
 
 /// One captured frame.

@@ -333,3 +333,83 @@ pub enum RtcpWriteError {
     #[error("RTCP FIR needs at least one entry")]
     EmptyFir,
 }
+
+/// Why a payload is not an RFC 4733 telephone-event payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TelephoneEventError {
+    /// Fewer than four octets.
+    #[error("telephone-event payload is {len} bytes; an event needs 4")]
+    TooShort {
+        /// Length of the payload.
+        len: usize,
+    },
+    /// Not a whole, non-zero number of four-octet events.
+    #[error("telephone-event payload of {len} bytes is not a whole number of 4-byte events")]
+    BadLength {
+        /// Length of the payload.
+        len: usize,
+    },
+}
+
+/// Why a capture file cannot be read (`capture` module, feature `pcap`).
+#[cfg(feature = "pcap")]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CaptureError {
+    /// The file starts with neither a pcap nor a pcapng magic number.
+    #[error("not a pcap or pcapng file: magic {magic:#010x} at byte offset 0")]
+    NotACapture {
+        /// The first four bytes, little-endian.
+        magic: u32,
+    },
+    /// The file ends inside a header or record.
+    #[error("capture truncated: {what} at byte offset {offset} runs past the end of the file")]
+    Truncated {
+        /// Byte offset of the header or record that is cut short.
+        offset: usize,
+        /// What was being read.
+        what: &'static str,
+    },
+    /// A header or record is malformed.
+    #[error("capture corrupt: {what} at byte offset {offset}")]
+    Corrupt {
+        /// Byte offset of the bad header or record.
+        offset: usize,
+        /// What is wrong.
+        what: &'static str,
+    },
+    /// A record is larger than [`crate::capture::MAX_FRAME_LEN`].
+    #[error(
+        "capture record at byte offset {offset} claims {len} bytes (limit {})",
+        crate::capture::MAX_FRAME_LEN
+    )]
+    FrameTooLong {
+        /// Byte offset of the record.
+        offset: usize,
+        /// Captured length it claims.
+        len: usize,
+    },
+    /// A pcapng packet names an interface that was not described.
+    #[error("pcapng packet at byte offset {offset} names undeclared interface {interface}")]
+    UnknownInterface {
+        /// Byte offset of the packet block.
+        offset: usize,
+        /// The interface id.
+        interface: u32,
+    },
+}
+
+#[cfg(feature = "pcap")]
+impl CaptureError {
+    /// The byte offset the error is about.
+    pub fn offset(&self) -> usize {
+        match self {
+            CaptureError::NotACapture { .. } => 0,
+            CaptureError::Truncated { offset, .. }
+            | CaptureError::Corrupt { offset, .. }
+            | CaptureError::FrameTooLong { offset, .. }
+            | CaptureError::UnknownInterface { offset, .. } => *offset,
+        }
+    }
+}

@@ -25,26 +25,10 @@
 //! assert!(event.end());
 //! assert_eq!(event.volume(), 10); // -10 dBm0
 //! assert_eq!(event.duration(), 800); // timestamp units
-//! # Ok::<(), call_media::telephone_event::TelephoneEventError>(())
+//! # Ok::<(), call_media::error::TelephoneEventError>(())
 //! ```
 
-/// Why a payload is not a telephone-event payload.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TelephoneEventError {
-    /// Fewer than four octets.
-    #[error("telephone-event payload is {len} bytes; an event needs 4")]
-    TooShort {
-        /// Length of the payload.
-        len: usize,
-    },
-    /// Not a whole, non-zero number of four-octet events.
-    #[error("telephone-event payload of {len} bytes is not a whole number of 4-byte events")]
-    BadLength {
-        /// Length of the payload.
-        len: usize,
-    },
-}
+use crate::error::TelephoneEventError;
 
 /// Length of one event payload.
 pub const EVENT_LEN: usize = 4;

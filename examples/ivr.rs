@@ -105,6 +105,16 @@ fn test(files: &[String]) -> Result<bool, String> {
                         .map_or(String::new(), |l| format!("{}:{}", l.line, l.column));
                     out!("FAIL {path}:{at}: {}", result.name);
                     out!("     {path}:{loc}: {}", f.message);
+                    let mut lines: Vec<u32> = f
+                        .path
+                        .iter()
+                        .filter_map(|s| file.location(s.start).ok().map(|l| l.line))
+                        .collect();
+                    lines.dedup();
+                    if !lines.is_empty() {
+                        let lines: Vec<String> = lines.iter().map(u32::to_string).collect();
+                        out!("     path through the flow (lines): {}", lines.join(" "));
+                    }
                 }
             }
         }

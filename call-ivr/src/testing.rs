@@ -25,7 +25,8 @@ use jiff::Timestamp;
 use crate::ast::{Expectation, Expr, ExprKind, Test, TestStepKind, TransferTarget};
 use crate::program::Program;
 use crate::session::{
-    Action, CallContext, Event, LookupResult, Outcome, RequestId, Session, SessionLimits, Waiting,
+    Action, CallContext, Event, LookupResult, Outcome, RequestId, Session, SessionLimits,
+    TraceEntry, Waiting,
 };
 use crate::source::Span;
 use crate::value::Value;
@@ -59,7 +60,13 @@ pub struct TestFailure {
     pub span: Span,
     /// What went wrong.
     pub message: String,
+    /// The statements the call went through, oldest first (at most
+    /// [`PATH_LEN`]), to show how the flow got where it failed.
+    pub path: Vec<Span>,
 }
+
+/// Statements kept in [`TestFailure::path`].
+pub const PATH_LEN: usize = 24;
 
 /// Runs every inline test of a program.
 pub fn run_tests(program: &Program) -> Vec<TestResult> {
@@ -95,6 +102,7 @@ fn fail<T>(span: Span, message: impl Into<String>) -> Result<T, TestFailure> {
     Err(TestFailure {
         span,
         message: message.into(),
+        path: Vec::new(),
     })
 }
 
@@ -188,7 +196,7 @@ impl<'p> Harness<'p> {
             first += 1;
         }
         let limits = SessionLimits {
-            max_trace: 0,
+            max_trace: 4096,
             ..SessionLimits::default()
         };
         let session = match Session::start(program, context, now, limits) {
@@ -205,17 +213,41 @@ impl<'p> Harness<'p> {
         };
         h.drain();
         for step in test.steps.iter().skip(first) {
-            h.step(&step.kind, step.span)?;
+            if let Err(mut f) = h.step(&step.kind, step.span) {
+                f.path = h.path();
+                return Err(f);
+            }
             if let Some(Outcome::Defect(d)) = h.session.outcome()
                 && !matches!(step.kind, TestStepKind::Expect(Expectation::Defect))
             {
                 let d = d.clone();
                 if !h.expects_defect_later(test, step.span) {
-                    return fail(step.span, format!("the flow failed at run time: {d:?}"));
+                    let mut f = TestFailure {
+                        span: step.span,
+                        message: format!("the flow failed at run time: {d:?}"),
+                        path: Vec::new(),
+                    };
+                    f.path = h.path();
+                    return Err(f);
                 }
             }
         }
         Ok(())
+    }
+
+    /// The last statements visited, without repeats of the same one in a row.
+    fn path(&self) -> Vec<Span> {
+        let mut spans: Vec<Span> = Vec::new();
+        for entry in self.session.trace() {
+            if let TraceEntry::Visit(node) = entry
+                && let Some(span) = self.program.node_span(*node)
+                && spans.last() != Some(&span)
+            {
+                spans.push(span);
+            }
+        }
+        let skip = spans.len().saturating_sub(PATH_LEN);
+        spans.split_off(skip)
     }
 
     fn expects_defect_later(&self, test: &Test, after: Span) -> bool {

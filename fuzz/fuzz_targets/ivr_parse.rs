@@ -34,7 +34,10 @@ fuzz_target!(|data: &[u8]| {
     let formatted = format(&tree);
     let again = SourceFile::new("formatted.ivr", formatted.clone()).expect("small");
     let (tree2, diags2) = parse_with(&again, limits);
-    assert!(!diags2.has_errors(), "formatted text does not parse:\n{formatted}");
+    assert!(
+        !diags2.has_errors(),
+        "formatted text does not parse:\n{formatted}"
+    );
     assert_eq!(format(&tree2), formatted, "formatting is not idempotent");
 
     let (program, diags) = check(&file, &tree);

@@ -6,7 +6,9 @@
 use call_ivr::check::compile;
 use call_ivr::jiff::{SignedDuration, Timestamp};
 use call_ivr::program::Program;
-use call_ivr::session::{CallContext, Event, LookupResult, RequestId, Session, SessionLimits, Waiting};
+use call_ivr::session::{
+    CallContext, Event, LookupResult, RequestId, Session, SessionLimits, Waiting,
+};
 use call_ivr::source::SourceFile;
 use call_ivr::value::Value;
 use libfuzzer_sys::fuzz_target;
@@ -73,7 +75,11 @@ fuzz_target!(|data: &[u8]| {
                 now += SignedDuration::from_millis(i64::from(arg) * 100);
                 Event::Timeout
             }
-            4 => Event::PromptFinished(if arg % 8 == 0 { RequestId(u32::from(arg)) } else { id }),
+            4 => Event::PromptFinished(if arg % 8 == 0 {
+                RequestId(u32::from(arg))
+            } else {
+                id
+            }),
             5 => Event::LookupResult(
                 id,
                 match arg % 3 {

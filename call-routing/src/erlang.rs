@@ -252,6 +252,10 @@ pub fn erlang_a(
     let mut high = 1.0_f64;
     let mut t = 1.0_f64;
     let mut i = 0_usize;
+    // In heavy overload the weights grow past f64's range before they peak;
+    // they are then scaled down by RESCALE, `rescaled` times in all.
+    const RESCALE: f64 = 1e-200;
+    let mut rescaled = 0_i32;
     loop {
         i += 1;
         #[allow(clippy::cast_precision_loss)] // i < MAX_QUEUE_STATES, exact in f64
@@ -259,6 +263,14 @@ pub fn erlang_a(
         t *= lambda / death;
         if death > lambda && t < 1e-16 * high {
             break;
+        }
+        if t > 1e200 {
+            t *= RESCALE;
+            high *= RESCALE;
+            for w in &mut weights {
+                *w *= RESCALE;
+            }
+            rescaled += 1;
         }
         if weights.len() >= MAX_QUEUE_STATES {
             return Err(ErlangError::TooLarge {
@@ -276,6 +288,12 @@ pub fn erlang_a(
         1.0 / b - 1.0
     } else {
         f64::INFINITY
+    };
+    // The states below N on the same (possibly rescaled) footing.
+    let low = if rescaled > 0 {
+        low * RESCALE.powi(rescaled)
+    } else {
+        low
     };
     if !low.is_finite() {
         // Erlang B underflowed: agents so plentiful that nobody ever waits.
@@ -675,6 +693,25 @@ mod tests {
         assert!(sl > 0.0 && sl <= 1.0, "{sl}");
         let c = service_level(9_900.0, 10_000, 180.0, 20.0).unwrap();
         assert!(c > 0.0 && c < 1.0, "{c}");
+    }
+
+    #[test]
+    fn erlang_a_in_extreme_overload_stays_finite() {
+        // 300 erlangs on 3 agents with 10-minute patience: the queue holds
+        // about a thousand callers and its weights exceed f64 before peaking.
+        let model = erlang_a(300.0, 3, 180.0, 600.0).unwrap();
+        assert!(model.p_wait() > 0.999_999);
+        assert!(
+            (model.p_abandon() - 0.99).abs() < 0.001,
+            "{}",
+            model.p_abandon()
+        );
+        assert!((model.occupancy() - 1.0).abs() < 1e-6);
+        let (p_wait, p_ab) = brute_force_a(30.0, 3, 180.0, 60.0);
+        let m = erlang_a(30.0, 3, 180.0, 60.0).unwrap();
+        assert!((m.p_wait() - p_wait).abs() < 1e-9 && (m.p_abandon() - p_ab).abs() < 1e-9);
+        let none = erlang_a(300.0, 0, 180.0, 600.0).unwrap();
+        assert!((none.p_abandon() - 1.0).abs() < 1e-9);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use call_routing::call::PreferredAgent;
 use call_routing::queue::{EmptyPolicy, OverflowTarget};
 use call_routing::strategy::Builtin;
 use call_routing::{
@@ -36,6 +37,8 @@ enum Op {
     Enqueue {
         queue: u32,
         priority: i32,
+        level: u8,
+        preferred: Option<u32>,
     },
     Accept {
         pick: usize,
@@ -69,7 +72,18 @@ fn op() -> impl Strategy<Value = Op> {
         }),
         (0..6_u32, any::<bool>()).prop_map(|(agent, ready)| Op::Ready { agent, ready }),
         (0..6_u32).prop_map(|agent| Op::Logout { agent }),
-        (0..3_u32, 0..3_i32).prop_map(|(queue, priority)| Op::Enqueue { queue, priority }),
+        (
+            0..3_u32,
+            0..3_i32,
+            prop_oneof![Just(0_u8), Just(3), Just(6)],
+            proptest::option::weighted(0.2, 0..6_u32)
+        )
+            .prop_map(|(queue, priority, level, preferred)| Op::Enqueue {
+                queue,
+                priority,
+                level,
+                preferred
+            }),
         (0..8_usize).prop_map(|pick| Op::Accept { pick }),
         (0..8_usize).prop_map(|pick| Op::Reject { pick }),
         (0..8_usize).prop_map(|pick| Op::Abandon { pick }),
@@ -88,8 +102,9 @@ struct Model {
     pending: BTreeMap<ReservationId, (CallId, AgentId)>,
     /// Connected calls -> agent.
     connected: BTreeMap<CallId, AgentId>,
-    /// Calls in the router, with (queue, priority, arrival sequence).
-    live: BTreeMap<CallId, (QueueId, i32, u64)>,
+    /// Calls in the router, with (queue, priority, min level, held for a
+    /// preferred agent, arrival sequence).
+    live: BTreeMap<CallId, (QueueId, i32, u8, bool, u64)>,
     /// Calls offered at least once in their current queue.
     offered: BTreeSet<(CallId, QueueId)>,
     /// How many times each call ended.
@@ -140,11 +155,13 @@ impl Model {
                     );
                     // FIFO among equal keys: no earlier call of the same
                     // queue and priority may still be waiting un-offered.
-                    let (queue, priority, seq) = self.live[&offer.call];
-                    if self.offered.insert((offer.call, queue)) {
-                        for (other, (q, p, s)) in &self.live {
+                    let (queue, priority, level, held, seq) = self.live[&offer.call];
+                    if self.offered.insert((offer.call, queue)) && !held {
+                        for (other, (q, p, l, h, s)) in &self.live {
                             if *q == queue
                                 && *p == priority
+                                && *l == level
+                                && !*h
                                 && *s < seq
                                 && !self.offered.contains(&(*other, queue))
                                 && !self.connected.contains_key(other)
@@ -258,19 +275,26 @@ fn run(ops: Vec<Op>) {
                     }
                 }
             }
-            Op::Enqueue { queue, priority } => {
+            Op::Enqueue {
+                queue,
+                priority,
+                level,
+                preferred,
+            } => {
                 let call = CallId(next_call);
                 next_call += 1;
-                if router
-                    .enqueue(
+                let mut request = CallRequest::new()
+                    .priority(priority)
+                    .min_level(Level::saturating(level));
+                if let Some(agent) = preferred {
+                    request = request
+                        .preferred(PreferredAgent::new(AgentId(agent), Duration::from_secs(8)));
+                }
+                if router.enqueue(call, QueueId(queue), request, now).is_ok() {
+                    m.live.insert(
                         call,
-                        QueueId(queue),
-                        CallRequest::new().priority(priority),
-                        now,
-                    )
-                    .is_ok()
-                {
-                    m.live.insert(call, (QueueId(queue), priority, call.0));
+                        (QueueId(queue), priority, level, preferred.is_some(), call.0),
+                    );
                 }
             }
             Op::Accept { pick } => {

@@ -1865,10 +1865,9 @@ impl Router {
             let Some((key, call)) = self.head_call(q, m.level, agent) else {
                 continue;
             };
-            let arrived = self
-                .calls
-                .get(&call)
-                .map_or(now_key, |c| key_micros(c.arrived));
+            // The key carries the arrival time, so the head call's record
+            // (cold: it was written when the call arrived) is not touched.
+            let arrived = key.arrived;
             let starving = bound.is_some_and(|b| now_key.saturating_sub(arrived) >= b);
             let score: i128 = if starving {
                 i128::from(arrived)

@@ -68,6 +68,7 @@ pub mod queue;
 pub mod router;
 #[cfg(feature = "sim")]
 pub mod sim;
+mod small_vec;
 pub mod store;
 pub mod strategy;
 pub mod time;

@@ -53,6 +53,7 @@ use crate::call::{CallRequest, MAX_CALL_SKILLS, PreferredAgent};
 use crate::error::{AgentError, CallError, EnqueueError, QueueError, ReservationError};
 use crate::id::{AgentId, CallId, Channel, Level, QueueId, ReservationId, SkillId};
 use crate::queue::{EmptyPolicy, MAX_BULLSEYE_RINGS, OverflowTarget, QueueConfig, QueueOrdering};
+use crate::small_vec::SmallVec;
 use crate::strategy::{AgentView, OfferMode, SortKey, Strategy};
 use crate::time::Timestamp;
 
@@ -443,14 +444,14 @@ struct Reservation {
     expires: Timestamp,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 struct ChannelUse {
     channel: Channel,
     capacity: u16,
     in_use: u16,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 struct Membership {
     queue: QueueId,
     level: Level,
@@ -458,6 +459,34 @@ struct Membership {
     /// Some while the agent is in the queue's available set.
     key: Option<SortKey>,
     calls: u64,
+}
+
+/// Memberships kept in the agent's record; more spill to the heap.
+const MEMBERSHIPS_INLINE: usize = 4;
+/// Channels kept in the agent's record; more spill to the heap.
+const CHANNELS_INLINE: usize = 2;
+
+// Filler for the unused inline slots of `SmallVec`; never read.
+impl Default for Membership {
+    fn default() -> Self {
+        Membership {
+            queue: QueueId(0),
+            level: Level::MIN,
+            channel: Channel::VOICE,
+            key: None,
+            calls: 0,
+        }
+    }
+}
+
+impl Default for ChannelUse {
+    fn default() -> Self {
+        ChannelUse {
+            channel: Channel::VOICE,
+            capacity: 0,
+            in_use: 0,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -471,16 +500,20 @@ struct Agent {
     wrap_up_until: Option<Timestamp>,
     last_seen: Timestamp,
     ring_no_answers: u32,
-    channels: Vec<ChannelUse>,
+    /// Inline: read on every decision that involves the agent.
+    channels: SmallVec<ChannelUse, CHANNELS_INLINE>,
     idle_since: Timestamp,
     last_call_end: Option<Timestamp>,
     calls: u64,
     talk_time: Duration,
-    memberships: Vec<Membership>,
+    /// Inline up to a few queues: read on every decision.
+    memberships: SmallVec<Membership, MEMBERSHIPS_INLINE>,
     /// Calls held for this agent as their preferred agent.
     preferred: BTreeSet<(CallKey, CallId)>,
-    offers: Vec<ReservationId>,
-    connected: Vec<CallId>,
+    /// Reservations ringing, by number (inline: touched on every offer).
+    offers: SmallVec<u64, 2>,
+    /// Calls connected, by number (inline: touched on every completion).
+    connected: SmallVec<u64, 2>,
 }
 
 impl Agent {
@@ -960,10 +993,10 @@ impl Router {
                 last_call_end: None,
                 calls: 0,
                 talk_time: Duration::ZERO,
-                memberships: Vec::new(),
+                memberships: SmallVec::default(),
                 preferred: BTreeSet::new(),
-                offers: Vec::new(),
-                connected: Vec::new(),
+                offers: SmallVec::default(),
+                connected: SmallVec::default(),
             },
         );
         for (skill, _) in &skills {
@@ -1003,14 +1036,14 @@ impl Router {
                 set.remove(&id);
             }
         }
-        for call in &agent.connected {
-            self.calls.remove(call);
+        for call in agent.connected.iter() {
+            self.calls.remove(&CallId(*call));
         }
         let mut requeue = Vec::new();
-        for reservation in &agent.offers {
-            if let Some(r) = self.reservations.remove(reservation) {
+        for reservation in agent.offers.iter().map(|r| ReservationId(*r)) {
+            if let Some(r) = self.reservations.remove(&reservation) {
                 self.outputs.push_back(Output::OfferCancelled {
-                    reservation: *reservation,
+                    reservation,
                     call: r.call,
                     agent: id,
                     reason: CancelReason::AgentGone,
@@ -1018,7 +1051,7 @@ impl Router {
                 if let Some(call) = self.calls.get_mut(&r.call)
                     && let CallState::Offered(list) = &mut call.state
                 {
-                    list.remove(*reservation);
+                    list.remove(reservation);
                     if list.is_empty() {
                         requeue.push(r.call);
                     }
@@ -1029,7 +1062,7 @@ impl Router {
             requeue.push(*call);
         }
         let mut touched = Vec::new();
-        for m in &agent.memberships {
+        for m in agent.memberships.iter() {
             if let Some(q) = self.queues.get_mut(&m.queue) {
                 q.members = q.members.saturating_sub(1);
                 touched.push(m.queue);
@@ -1134,9 +1167,10 @@ impl Router {
         let Some(agent) = self.agents.get_mut(&id) else {
             return;
         };
-        let mut memberships = std::mem::take(&mut agent.memberships);
-        let agent = &*agent;
-        for m in &mut memberships {
+        for i in 0..agent.memberships.len() {
+            let Some(m) = agent.memberships.get(i).copied() else {
+                continue;
+            };
             let can = agent.can_take(m.channel);
             if !can && m.key.is_none() || can && m.key.is_some() && !rekey {
                 continue;
@@ -1144,10 +1178,10 @@ impl Router {
             let Some(queue) = self.queues.get_mut(&m.queue) else {
                 continue;
             };
-            if let Some(key) = m.key.take() {
+            if let Some(key) = m.key {
                 queue.remove_agent(m.level, key, id);
             }
-            if can {
+            let key = if can {
                 let key = strategy_key(
                     queue.strategy.as_mut(),
                     id,
@@ -1157,11 +1191,13 @@ impl Router {
                     &mut self.rng,
                 );
                 queue.insert_agent(m.level, key, id);
-                m.key = Some(key);
+                Some(key)
+            } else {
+                None
+            };
+            if let Some(slot) = agent.memberships.get_mut(i) {
+                slot.key = key;
             }
-        }
-        if let Some(agent) = self.agents.get_mut(&id) {
-            agent.memberships = memberships;
         }
     }
 
@@ -1518,7 +1554,7 @@ impl Router {
         now: Timestamp,
     ) {
         if let Some(a) = self.agents.get_mut(&agent) {
-            a.offers.retain(|x| *x != reservation);
+            a.offers.retain(|x| *x != reservation.0);
             if let Some(c) = a.channel_mut(channel) {
                 c.in_use = c.in_use.saturating_sub(1);
             }
@@ -1573,8 +1609,8 @@ impl Router {
             waited: now.saturating_duration_since(call.arrived),
         };
         if let Some(a) = self.agents.get_mut(&r.agent) {
-            a.offers.retain(|x| *x != reservation);
-            a.connected.push(r.call);
+            a.offers.retain(|x| *x != reservation.0);
+            a.connected.push(r.call.0);
             a.calls += 1;
             a.ring_no_answers = 0;
             if let Some(m) = a.memberships.iter_mut().find(|m| m.queue == r.queue) {
@@ -1669,7 +1705,7 @@ impl Router {
         let Some(a) = self.agents.get_mut(&agent) else {
             return Ok(());
         };
-        a.connected.retain(|c| *c != id);
+        a.connected.retain(|c| *c != id.0);
         if let Some(c) = a.channel_mut(channel) {
             c.in_use = c.in_use.saturating_sub(1);
         }
@@ -1852,7 +1888,7 @@ impl Router {
         let bound = policy.starvation_bound.map(duration_key);
         // (starving, score, key, call): the smallest tuple wins.
         let mut best: Option<(bool, i128, CallKey, CallId)> = None;
-        for m in &agent.memberships {
+        for m in agent.memberships.iter() {
             if !agent.can_take(m.channel) {
                 continue;
             }
@@ -1959,7 +1995,7 @@ impl Router {
             }
         }
         if let Some(a) = self.agents.get_mut(&agent_id) {
-            a.offers.push(reservation);
+            a.offers.push(reservation.0);
             if let Some(c) = a.channel_mut(channel) {
                 c.in_use += 1;
             }

@@ -101,6 +101,7 @@ impl<'a> HeaderExtension<'a> {
         Some(ExtensionElements {
             data: self.data,
             pos: 0,
+            scan_end: scan_end(self.data),
             two_byte,
         })
     }
@@ -155,7 +156,22 @@ impl<'a> ExtensionElement<'a> {
 pub struct ExtensionElements<'a> {
     data: &'a [u8],
     pos: usize,
+    /// Every byte from here to the end of `data` is 0x00: once `pos` reaches
+    /// it, only padding is left.
+    scan_end: usize,
     two_byte: bool,
+}
+
+/// Where the trailing 0x00 bytes of the last 32-bit word begin: the block
+/// usually ends with 0 to 3 bytes of padding (RFC 8285 §4.1), found here with
+/// one word read instead of a loop step per byte. The zeros may still belong
+/// to an element's data; only the header scan stops there.
+#[inline]
+fn scan_end(data: &[u8]) -> usize {
+    match data.last_chunk::<4>() {
+        Some(&word) => data.len() - (u32::from_be_bytes(word).trailing_zeros() / 8) as usize,
+        None => data.len(),
+    }
 }
 
 impl<'a> ExtensionElements<'a> {
@@ -172,6 +188,9 @@ impl<'a> Iterator for ExtensionElements<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let offset = self.pos;
+            if offset >= self.scan_end {
+                return None;
+            }
             let &byte = self.data.get(offset)?;
             if byte == 0 {
                 // RFC 8285 §4.1: padding byte, ignored wherever it appears.
@@ -328,6 +347,35 @@ mod tests {
         assert_eq!(
             two(&[0xff, 2, 1, 2, 15, 0, 0, 0]),
             vec![Ok((255, vec![1, 2])), Ok((15, vec![]))]
+        );
+    }
+
+    #[test]
+    fn trailing_zeros_inside_an_element_are_data_not_padding() {
+        // The header scan stops at the trailing zeros, but an element that
+        // reaches into them still gets its whole data.
+        assert_eq!(one(&[0x12, 5, 0, 0]), vec![Ok((1, vec![5, 0, 0]))]);
+        assert_eq!(one(&[0x10, 0, 0, 0]), vec![Ok((1, vec![0]))]);
+        assert_eq!(two(&[0x05, 2, 0, 0]), vec![Ok((5, vec![0, 0]))]);
+        assert_eq!(two(&[0x05, 0, 0, 0]), vec![Ok((5, vec![]))]);
+        assert_eq!(
+            one(&[0x10, 1, 0x20, 2, 0x10, 0, 0, 0]),
+            vec![Ok((1, vec![1])), Ok((2, vec![2])), Ok((1, vec![0]))]
+        );
+        // Only padding, or an element cut short by the end of the block.
+        assert_eq!(one(&[0, 0, 0, 0, 0, 0, 0, 0]), vec![]);
+        assert_eq!(
+            one(&[0, 0, 0, 0x13, 0, 0, 0, 0]),
+            vec![Ok((1, vec![0, 0, 0, 0]))]
+        );
+        assert_eq!(
+            one(&[0, 0, 0, 0x14, 0, 0, 0, 0]),
+            vec![Err(RtpExtensionError::ElementOverrun {
+                offset: 3,
+                id: 1,
+                len: 5,
+                available: 4
+            })]
         );
     }
 

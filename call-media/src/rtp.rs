@@ -17,7 +17,6 @@ pub use extension::{
 pub use owned::OwnedRtpPacket;
 
 use crate::error::RtpError;
-use crate::wire::u16_at;
 
 /// Length of the fixed RTP header.
 pub const FIXED_HEADER_LEN: usize = 12;
@@ -216,8 +215,13 @@ impl<'a> RtpPacket<'a> {
             return None;
         }
         let at = FIXED_HEADER_LEN + 4 * usize::from(self.csrc_count());
-        let data = self.buf.get(at + 4..self.payload_start)?;
-        Some(HeaderExtension::new(u16_at(self.buf, at), data))
+        // One bounds check: the extension header and its data end where the
+        // payload starts.
+        let (&[p0, p1, _, _], data) = self
+            .buf
+            .get(at..self.payload_start)?
+            .split_first_chunk::<4>()?;
+        Some(HeaderExtension::new(u16::from_be_bytes([p0, p1]), data))
     }
 
     /// The payload, without header, extension or padding.

@@ -11,30 +11,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// The example binary next to this test's profile directory, built if missing
-/// (`cargo test` builds examples; a filtered `--test` run may not).
+mod example_bin;
+
+/// The `ivr` example binary, built if missing or stale.
 fn ivr_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-    let bin = profile_dir
-        .join("examples")
-        .join(format!("ivr{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "call-examples",
-                "--example",
-                "ivr",
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the ivr example failed");
-    }
-    assert!(bin.exists(), "ivr example not found at {}", bin.display());
-    bin
+    example_bin::example_binary("ivr", &["call-ivr"])
 }
 
 fn flows_dir() -> PathBuf {

@@ -9,6 +9,7 @@
     missing_docs
 )]
 
+mod example_bin;
 mod rtp_analyze_support;
 
 use std::path::{Path, PathBuf};

@@ -11,6 +11,7 @@
     missing_docs
 )]
 
+mod example_bin;
 mod rtp_analyze_support;
 
 use std::net::SocketAddr;

@@ -7,31 +7,14 @@
     clippy::indexing_slicing
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
-/// The example binary next to this test's profile directory, built if missing.
+mod example_bin;
+
+/// The `simulate` example binary, built if missing or stale.
 fn simulate_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-    let bin = profile_dir
-        .join("examples")
-        .join(format!("simulate{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "call-examples",
-                "--example",
-                "simulate",
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the simulate example failed");
-    }
-    bin
+    example_bin::example_binary("simulate", &["call-routing"])
 }
 
 fn run(args: &[&str]) -> Output {

@@ -15,73 +15,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-/// The `rtp_analyze` example binary. `cargo test` builds examples next to
-/// the test executables (`target/<profile>/examples`); a filtered run
-/// (`--test NAME`) does not, so when the binary is missing or older than
-/// its sources it is built once with the cargo that runs us.
+/// The `rtp_analyze` example binary, built if missing or stale.
 pub fn example_binary() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT
-        .get_or_init(|| {
-            let exe = std::env::current_exe().expect("test executable path");
-            let profile_dir = exe
-                .parent()
-                .and_then(Path::parent)
-                .expect("target/<profile>/deps")
-                .to_path_buf();
-            let bin = profile_dir
-                .join("examples")
-                .join(format!("rtp_analyze{}", std::env::consts::EXE_SUFFIX));
-            let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
-            let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-            let sources = newest_mtime(&[
-                manifest.join("rtp_analyze.rs"),
-                manifest.join("Cargo.toml"),
-                manifest.join("../call-media/src"),
-                manifest.join("../call-media/Cargo.toml"),
-            ]);
-            if built.is_none_or(|b| b < sources) {
-                let mut cargo = Command::new(env!("CARGO"));
-                cargo
-                    .args([
-                        "build",
-                        "--quiet",
-                        "-p",
-                        "call-examples",
-                        "--example",
-                        "rtp_analyze",
-                    ])
-                    .current_dir(manifest);
-                if profile_dir.file_name().is_some_and(|n| n == "release") {
-                    cargo.arg("--release");
-                }
-                let status = cargo.status().expect("run cargo build");
-                assert!(status.success(), "building the rtp_analyze example failed");
-            }
-            assert!(bin.exists(), "rtp_analyze not found at {}", bin.display());
-            bin
-        })
+        .get_or_init(|| crate::example_bin::example_binary("rtp_analyze", &["call-media"]))
         .clone()
-}
-
-/// The newest modification time of these files and of everything under
-/// these directories.
-fn newest_mtime(paths: &[PathBuf]) -> std::time::SystemTime {
-    let mut newest = std::time::SystemTime::UNIX_EPOCH;
-    let mut stack: Vec<PathBuf> = paths.to_vec();
-    while let Some(p) = stack.pop() {
-        let Ok(meta) = std::fs::metadata(&p) else {
-            continue;
-        };
-        if meta.is_dir() {
-            if let Ok(entries) = std::fs::read_dir(&p) {
-                stack.extend(entries.flatten().map(|e| e.path()));
-            }
-        } else if let Ok(m) = meta.modified() {
-            newest = newest.max(m);
-        }
-    }
-    newest
 }
 
 /// tshark, which these tests need (`cargo xtask test` installs it).

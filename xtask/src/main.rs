@@ -10,7 +10,7 @@
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// A Debian package the tests need, and the file that shows it is installed.
 struct Tool {
@@ -264,22 +264,23 @@ fn seed_media_corpora(targets: &[String]) -> Result<usize> {
     for capture in &captures {
         let bytes =
             std::fs::read(capture).map_err(|e| format!("reading {}: {e}", capture.display()))?;
-        let parsed = pcap_parser::PcapCapture::from_file(&bytes).map_err(|e| {
-            format!(
-                "fuzz seeds: {} is not a classic pcap file: {e:?}",
-                capture.display()
-            )
-        })?;
+        let reader = call_media::capture::CaptureReader::new(&bytes)
+            .map_err(|e| format!("fuzz seeds: {}: {e}", capture.display()))?;
         let stem = capture
             .file_stem()
             .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-        // A handful of packets per capture is plenty of variety for a seed.
-        let payloads = parsed
-            .blocks
-            .iter()
-            .filter_map(|b| udp_payload_over_ethernet(b.data))
-            .take(8);
-        for (i, payload) in payloads.enumerate() {
+        // A handful of UDP payloads per capture is plenty of variety for a seed.
+        let mut payloads = Vec::new();
+        for frame in reader {
+            let frame = frame.map_err(|e| format!("fuzz seeds: {}: {e}", capture.display()))?;
+            if let Ok(datagram) = call_media::capture::decode_udp(frame.link_type, frame.data) {
+                payloads.push(datagram.payload);
+                if payloads.len() == 8 {
+                    break;
+                }
+            }
+        }
+        for (i, payload) in payloads.iter().enumerate() {
             for target in &media {
                 let dir = root().join("fuzz/corpus").join(target);
                 std::fs::create_dir_all(&dir)
@@ -292,19 +293,6 @@ fn seed_media_corpora(targets: &[String]) -> Result<usize> {
         }
     }
     Ok(written)
-}
-
-/// The UDP payload of an Ethernet II / IPv4 / UDP frame, or `None` for
-/// anything else (enough for seeding; the real decoder is in `rtp_analyze`).
-fn udp_payload_over_ethernet(frame: &[u8]) -> Option<&[u8]> {
-    let ip = frame
-        .get(14..)
-        .filter(|_| frame.get(12..14) == Some(&[0x08, 0x00]))?;
-    let header_len = usize::from(ip.first()? & 0x0f) * 4;
-    if *ip.get(9)? != 17 {
-        return None;
-    }
-    ip.get(header_len + 8..)
 }
 
 /// The fuzz targets declared in `fuzz/Cargo.toml` (`[[bin]]` names).
@@ -377,7 +365,7 @@ fn fuzz_smoke(seconds: u64) -> Result {
     eprintln!(
         "xtask: {} fuzz targets in {:.0?}",
         targets.len(),
-        started.elapsed() + Duration::ZERO
+        started.elapsed()
     );
     Ok(())
 }

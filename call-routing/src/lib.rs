@@ -71,6 +71,7 @@ pub mod sim;
 mod small_vec;
 pub mod store;
 pub mod strategy;
+mod table;
 pub mod time;
 
 pub use agent::{AgentConfig, AgentStatus, Availability};

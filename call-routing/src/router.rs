@@ -40,8 +40,7 @@
 //! Double answers are impossible by construction.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BTreeSet, BinaryHeap, VecDeque};
 use std::ops::Bound;
 use std::time::Duration;
 
@@ -55,40 +54,11 @@ use crate::id::{AgentId, CallId, Channel, Level, QueueId, ReservationId, SkillId
 use crate::queue::{EmptyPolicy, MAX_BULLSEYE_RINGS, OverflowTarget, QueueConfig, QueueOrdering};
 use crate::small_vec::SmallVec;
 use crate::strategy::{AgentView, OfferMode, SortKey, Strategy};
+use crate::table::{IdMap, Slot, Table};
 use crate::time::Timestamp;
 
 /// The most agents a ring-all or ring-progressively call rings at once.
 pub const MAX_RING_ALL: usize = 64;
-
-/// A hasher for small integer ids: one multiply, no per-map random state
-/// (ids are chosen by the host, and the maps are bounded by the limits).
-#[derive(Default, Debug, Clone, Copy)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        // Fibonacci hashing; the high bits carry the entropy hashbrown uses.
-        self.0 = (self.0 ^ n)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .rotate_left(26);
-    }
-}
-
-type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 /// How an agent serving several queues chooses among their waiting calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -358,7 +328,12 @@ enum CallState {
     Waiting,
     Preferred(AgentId),
     Offered(Ringing),
-    Connected { agent: AgentId, since: Timestamp },
+    Connected {
+        agent: AgentId,
+        /// The agent's slot in the router's agent table.
+        aslot: Slot,
+        since: Timestamp,
+    },
 }
 
 /// The offers ringing for one call; the first is stored inline, since a
@@ -417,6 +392,8 @@ impl Ringing {
 #[derive(Debug)]
 struct Call {
     queue: QueueId,
+    /// The queue's slot in the router's queue table.
+    qslot: Slot,
     key: CallKey,
     arrived: Timestamp,
     entered: Timestamp,
@@ -454,6 +431,8 @@ struct ChannelUse {
 #[derive(Clone, Copy, Debug)]
 struct Membership {
     queue: QueueId,
+    /// The queue's slot in the router's queue table.
+    qslot: Slot,
     level: Level,
     channel: Channel,
     /// Some while the agent is in the queue's available set.
@@ -471,6 +450,7 @@ impl Default for Membership {
     fn default() -> Self {
         Membership {
             queue: QueueId(0),
+            qslot: 0,
             level: Level::MIN,
             channel: Channel::VOICE,
             key: None,
@@ -549,16 +529,18 @@ impl Agent {
 struct Queue {
     config: QueueConfig,
     strategy: Box<dyn Strategy>,
-    /// Available members per level.
-    agents: [BTreeSet<(SortKey, AgentId)>; Level::COUNT],
+    /// Available members per level (with their slots, which never decide
+    /// the order: ids are unique).
+    agents: [BTreeSet<AgentEntry>; Level::COUNT],
     /// Available members of every level, for calls that accept any level.
-    all_agents: BTreeSet<(SortKey, AgentId)>,
+    all_agents: BTreeSet<AgentEntry>,
     /// Whether `agents` (the per-level sets) is maintained: from the start
     /// for level-preferring strategies and bullseye queues, and from the
     /// first call with a minimum level otherwise.
     level_index: bool,
-    /// Waiting calls per current minimum level.
-    calls: [BTreeSet<(CallKey, CallId)>; Level::COUNT],
+    /// Waiting calls per current minimum level (keys are unique, so the
+    /// ids and slots never decide the order).
+    calls: [BTreeSet<CallEntry>; Level::COUNT],
     /// Bit `l` set when `calls[l]` is not empty.
     call_levels: u16,
     /// Waiting calls with extra skill requirements (0: no filtering needed).
@@ -570,28 +552,33 @@ struct Queue {
     aht_s: f64,
 }
 
+/// An available agent in a queue's set: its key, id and slot.
+type AgentEntry = (SortKey, AgentId, Slot);
+/// A waiting call in a queue's set: its key, id and slot.
+type CallEntry = (CallKey, CallId, Slot);
+
 impl Queue {
-    fn insert_agent(&mut self, level: Level, key: SortKey, id: AgentId) {
+    fn insert_agent(&mut self, level: Level, entry: AgentEntry) {
         if self.level_index
             && let Some(set) = self.agents.get_mut(level.index())
         {
-            set.insert((key, id));
+            set.insert(entry);
         }
-        self.all_agents.insert((key, id));
+        self.all_agents.insert(entry);
     }
 
-    fn remove_agent(&mut self, level: Level, key: SortKey, id: AgentId) {
+    fn remove_agent(&mut self, level: Level, entry: AgentEntry) {
         if self.level_index
             && let Some(set) = self.agents.get_mut(level.index())
         {
-            set.remove(&(key, id));
+            set.remove(&entry);
         }
-        self.all_agents.remove(&(key, id));
+        self.all_agents.remove(&entry);
     }
 
-    fn insert_call(&mut self, level: Level, key: CallKey, id: CallId, filtered: bool) {
+    fn insert_call(&mut self, level: Level, entry: CallEntry, filtered: bool) {
         if let Some(set) = self.calls.get_mut(level.index())
-            && set.insert((key, id))
+            && set.insert(entry)
         {
             self.waiting += 1;
             self.call_levels |= 1 << level.index();
@@ -601,9 +588,9 @@ impl Queue {
         }
     }
 
-    fn remove_call(&mut self, level: Level, key: CallKey, id: CallId, filtered: bool) {
+    fn remove_call(&mut self, level: Level, entry: CallEntry, filtered: bool) {
         if let Some(set) = self.calls.get_mut(level.index())
-            && set.remove(&(key, id))
+            && set.remove(&entry)
         {
             self.waiting -= 1;
             if set.is_empty() {
@@ -641,11 +628,11 @@ enum Timer {
 #[derive(Debug)]
 pub struct Router {
     config: RouterConfig,
-    agents: IdMap<AgentId, Agent>,
-    queues: IdMap<QueueId, Queue>,
+    agents: Table<AgentId, Agent>,
+    queues: Table<QueueId, Queue>,
     queues_by_skill: IdMap<SkillId, Vec<QueueId>>,
     agents_by_skill: IdMap<SkillId, BTreeSet<AgentId>>,
-    calls: IdMap<CallId, Call>,
+    calls: Table<CallId, Call>,
     reservations: IdMap<ReservationId, Reservation>,
     timers: BinaryHeap<Reverse<(Timestamp, Timer)>>,
     outputs: VecDeque<Output>,
@@ -717,27 +704,20 @@ fn strategy_key(
 /// The first agent of `set` (optionally after `resume`, wrapping) that
 /// passes `ok`, with whether the search wrapped.
 fn first_agent(
-    set: &BTreeSet<(SortKey, AgentId)>,
+    set: &BTreeSet<AgentEntry>,
     resume: Option<SortKey>,
-    mut ok: impl FnMut(AgentId) -> bool,
-) -> Option<(bool, SortKey, AgentId)> {
+    mut ok: impl FnMut(&AgentEntry) -> bool,
+) -> Option<(bool, AgentEntry)> {
     match resume {
-        None => set
-            .iter()
-            .find(|(_, a)| ok(*a))
-            .map(|(k, a)| (false, *k, *a)),
+        None => set.iter().find(|e| ok(e)).map(|e| (false, *e)),
         Some(after) => set
             .range((
-                Bound::Excluded((after, AgentId(u32::MAX))),
+                Bound::Excluded((after, AgentId(u32::MAX), Slot::MAX)),
                 Bound::Unbounded,
             ))
-            .find(|(_, a)| ok(*a))
-            .map(|(k, a)| (false, *k, *a))
-            .or_else(|| {
-                set.iter()
-                    .find(|(_, a)| ok(*a))
-                    .map(|(k, a)| (true, *k, *a))
-            }),
+            .find(|e| ok(e))
+            .map(|e| (false, *e))
+            .or_else(|| set.iter().find(|e| ok(e)).map(|e| (true, *e))),
     }
 }
 
@@ -747,11 +727,11 @@ impl Router {
         let rng = config.seed;
         Router {
             config,
-            agents: IdMap::default(),
-            queues: IdMap::default(),
+            agents: Table::default(),
+            queues: Table::default(),
             queues_by_skill: IdMap::default(),
             agents_by_skill: IdMap::default(),
-            calls: IdMap::default(),
+            calls: Table::default(),
             reservations: IdMap::default(),
             timers: BinaryHeap::new(),
             outputs: VecDeque::new(),
@@ -888,7 +868,10 @@ impl Router {
 
     /// Makes `agent` a member of `queue` (bookkeeping only).
     fn join(&mut self, agent: AgentId, queue: QueueId) {
-        let (Some(a), Some(q)) = (self.agents.get_mut(&agent), self.queues.get_mut(&queue)) else {
+        let Some(qslot) = self.queues.slot(&queue) else {
+            return;
+        };
+        let (Some(a), Some(q)) = (self.agents.get_mut(&agent), self.queues.at_mut(qslot)) else {
             return;
         };
         let Some(level) = a.level_in(q.config.skill) else {
@@ -903,6 +886,7 @@ impl Router {
         }
         a.memberships.push(Membership {
             queue,
+            qslot,
             level,
             channel: q.config.channel,
             key: None,
@@ -1164,33 +1148,51 @@ impl Router {
     /// match its state; with `rekey`, recomputes its keys (its statistics
     /// changed).
     fn refresh_agent(&mut self, id: AgentId, _now: Timestamp, rekey: bool) {
-        let Some(agent) = self.agents.get_mut(&id) else {
+        if let Some(aslot) = self.agents.slot(&id) {
+            self.refresh_agent_at(aslot, rekey);
+        }
+    }
+
+    /// [`Router::refresh_agent`] by slot.
+    fn refresh_agent_at(&mut self, aslot: Slot, rekey: bool) {
+        let Some(id) = self.agents.id_at(aslot) else {
+            return;
+        };
+        let Some(agent) = self.agents.at_mut(aslot) else {
             return;
         };
         for i in 0..agent.memberships.len() {
-            let Some(m) = agent.memberships.get(i).copied() else {
+            let Some(&Membership {
+                qslot,
+                level,
+                channel,
+                key: old,
+                calls,
+                ..
+            }) = agent.memberships.get(i)
+            else {
                 continue;
             };
-            let can = agent.can_take(m.channel);
-            if !can && m.key.is_none() || can && m.key.is_some() && !rekey {
+            let can = agent.can_take(channel);
+            if !can && old.is_none() || can && old.is_some() && !rekey {
                 continue;
             }
-            let Some(queue) = self.queues.get_mut(&m.queue) else {
+            let Some(queue) = self.queues.at_mut(qslot) else {
                 continue;
             };
-            if let Some(key) = m.key {
-                queue.remove_agent(m.level, key, id);
+            if let Some(key) = old {
+                queue.remove_agent(level, (key, id, aslot));
             }
             let key = if can {
                 let key = strategy_key(
                     queue.strategy.as_mut(),
                     id,
                     agent,
-                    m.level,
-                    m.calls,
+                    level,
+                    calls,
                     &mut self.rng,
                 );
-                queue.insert_agent(m.level, key, id);
+                queue.insert_agent(level, (key, id, aslot));
                 Some(key)
             } else {
                 None
@@ -1288,7 +1290,10 @@ impl Router {
         self.check_admission(queue, now)?;
         let seq = self.next_seq;
         self.next_seq += 1;
-        let Some(q) = self.queues.get(&queue) else {
+        let Some(qslot) = self.queues.slot(&queue) else {
+            return Err(EnqueueError::UnknownQueue { queue });
+        };
+        let Some(q) = self.queues.at(qslot) else {
             return Err(EnqueueError::UnknownQueue { queue });
         };
         let key = call_key(q.config.ordering, request.priority, arrived, seq);
@@ -1296,6 +1301,7 @@ impl Router {
             call,
             Call {
                 queue,
+                qslot,
                 key,
                 arrived,
                 entered: now,
@@ -1405,16 +1411,16 @@ impl Router {
             return;
         }
         q.level_index = true;
-        for (key, id) in &q.all_agents {
+        for entry in &q.all_agents {
             let level = self
                 .agents
-                .get(id)
+                .at(entry.2)
                 .and_then(|a| a.memberships.iter().find(|m| m.queue == queue))
                 .map(|m| m.level);
             if let Some(level) = level
                 && let Some(set) = q.agents.get_mut(level.index())
             {
-                set.insert((*key, *id));
+                set.insert(*entry);
             }
         }
     }
@@ -1423,18 +1429,21 @@ impl Router {
     /// one, without passing through the waiting set. Ring-all calls take the
     /// general path.
     fn offer_at_once(&mut self, id: CallId, now: Timestamp) -> bool {
-        let Some(call) = self.calls.get(&id) else {
+        let Some(cslot) = self.calls.slot(&id) else {
+            return false;
+        };
+        let Some(call) = self.calls.at(cslot) else {
             return false;
         };
         let one = self
             .queues
-            .get(&call.queue)
+            .at(call.qslot)
             .is_some_and(|q| !matches!(q.strategy.offer_mode(), OfferMode::All));
         if !one {
             return false;
         }
         match self.find_agent(call, &[]) {
-            Some((_, agent)) => self.offer(id, agent, now),
+            Some((_, _, aslot)) => self.offer(cslot, aslot, now),
             None => false,
         }
     }
@@ -1443,13 +1452,16 @@ impl Router {
     /// under its leave policy, in which case the call leaves.
     fn insert_waiting(&mut self, id: CallId, now: Timestamp) {
         let _ = now;
-        let Some(call) = self.calls.get_mut(&id) else {
+        let Some(cslot) = self.calls.slot(&id) else {
+            return;
+        };
+        let Some(call) = self.calls.at_mut(cslot) else {
             return;
         };
         call.state = CallState::Waiting;
-        let (queue_id, key, level) = (call.queue, call.key, call.level);
+        let (queue_id, qslot, key, level) = (call.queue, call.qslot, call.key, call.level);
         let filtered = !call.skills.is_empty();
-        let Some(q) = self.queues.get_mut(&queue_id) else {
+        let Some(q) = self.queues.at_mut(qslot) else {
             return;
         };
         if q.is_empty_under(q.config.leave_empty) {
@@ -1460,19 +1472,26 @@ impl Router {
             });
             return;
         }
-        q.insert_call(level, key, id, filtered);
+        q.insert_call(level, (key, id, cslot), filtered);
     }
 
     /// Takes a waiting call out of its queue's waiting set or its preferred
     /// agent's hold.
     fn remove_waiting(&mut self, id: CallId) {
-        let Some(call) = self.calls.get(&id) else {
+        if let Some(cslot) = self.calls.slot(&id) {
+            self.remove_waiting_at(cslot);
+        }
+    }
+
+    /// [`Router::remove_waiting`] by slot.
+    fn remove_waiting_at(&mut self, cslot: Slot) {
+        let (Some(id), Some(call)) = (self.calls.id_at(cslot), self.calls.at(cslot)) else {
             return;
         };
         match call.state {
             CallState::Waiting => {
-                if let Some(q) = self.queues.get_mut(&call.queue) {
-                    q.remove_call(call.level, call.key, id, !call.skills.is_empty());
+                if let Some(q) = self.queues.at_mut(call.qslot) {
+                    q.remove_call(call.level, (call.key, id, cslot), !call.skills.is_empty());
                 }
             }
             CallState::Preferred(agent) => {
@@ -1587,8 +1606,10 @@ impl Router {
             .reservations
             .remove(&reservation)
             .ok_or(ReservationError::Unknown { reservation })?;
-        let Some(call) = self.calls.get_mut(&r.call) else {
-            // Unreachable by construction: reservations die with their call.
+        let aslot = self.agents.slot(&r.agent);
+        let (Some(call), Some(aslot)) = (self.calls.get_mut(&r.call), aslot) else {
+            // Unreachable by construction: reservations die with their call
+            // or their agent.
             self.free_agent_capacity(r.agent, reservation, r.channel, now);
             return Err(ReservationError::Unknown { reservation });
         };
@@ -1596,6 +1617,7 @@ impl Router {
             &mut call.state,
             CallState::Connected {
                 agent: r.agent,
+                aslot,
                 since: now,
             },
         ) {
@@ -1688,13 +1710,18 @@ impl Router {
     /// or the queue's), in every queue the agent serves.
     pub fn complete(&mut self, id: CallId, now: Timestamp) -> Result<(), CallError> {
         let call = self.calls.get(&id).ok_or(CallError::Unknown { call: id })?;
-        let CallState::Connected { agent, since } = call.state else {
+        let CallState::Connected {
+            agent,
+            aslot,
+            since,
+        } = call.state
+        else {
             return Err(CallError::NotConnected { call: id });
         };
-        let queue_id = call.queue;
+        let qslot = call.qslot;
         self.calls.remove(&id);
         let handle = now.saturating_duration_since(since);
-        let (channel, queue_wrap) = match self.queues.get_mut(&queue_id) {
+        let (channel, queue_wrap) = match self.queues.at_mut(qslot) {
             Some(q) => {
                 // Moving average over about 100 calls.
                 q.aht_s += (handle.as_secs_f64() - q.aht_s) / 100.0;
@@ -1702,7 +1729,7 @@ impl Router {
             }
             None => (Channel::VOICE, Duration::ZERO),
         };
-        let Some(a) = self.agents.get_mut(&agent) else {
+        let Some(a) = self.agents.at_mut(aslot) else {
             return Ok(());
         };
         a.connected.retain(|c| *c != id.0);
@@ -1723,8 +1750,8 @@ impl Router {
         }
         // Offer a waiting call first: an agent that takes one at once never
         // enters (and leaves) the available sets.
-        self.dispatch_agent(agent, now);
-        self.refresh_agent(agent, now, true);
+        self.dispatch_agent_at(aslot, now);
+        self.refresh_agent_at(aslot, true);
         self.prune_timers();
         Ok(())
     }
@@ -1762,7 +1789,7 @@ impl Router {
         let ahead: usize = q
             .calls
             .iter()
-            .map(|set| set.range(..(call.key, id)).count())
+            .map(|set| set.range(..(call.key, CallId(0), 0)).count())
             .sum();
         Some(ahead + 1)
     }
@@ -1796,15 +1823,15 @@ impl Router {
     // ----- decisions ----------------------------------------------------
 
     /// The best available agent of `queue` for `call`, skipping `exclude`.
-    fn find_agent(&self, call: &Call, exclude: &[AgentId]) -> Option<(SortKey, AgentId)> {
-        let q = self.queues.get(&call.queue)?;
+    fn find_agent(&self, call: &Call, exclude: &[AgentId]) -> Option<AgentEntry> {
+        let q = self.queues.at(call.qslot)?;
         let resume = q.strategy.resume_after();
-        let ok = |a: AgentId| {
-            !exclude.contains(&a)
+        let ok = |(_, a, slot): &AgentEntry| {
+            !exclude.contains(a)
                 && (call.skills.is_empty()
                     || self
                         .agents
-                        .get(&a)
+                        .at(*slot)
                         .is_some_and(|agent| agent.meets(&call.skills)))
         };
         if q.strategy.prefer_higher_level() {
@@ -1813,24 +1840,24 @@ impl Router {
                 .iter()
                 .rev()
                 .find_map(|set| first_agent(set, resume, ok))
-                .map(|(_, k, a)| (k, a));
+                .map(|(_, e)| e);
         }
         if call.level == Level::MIN {
-            return first_agent(&q.all_agents, resume, ok).map(|(_, k, a)| (k, a));
+            return first_agent(&q.all_agents, resume, ok).map(|(_, e)| e);
         }
         let levels = q.agents.get(call.level.index()..).unwrap_or(&[]);
         levels
             .iter()
             .filter_map(|set| first_agent(set, resume, ok))
             .min()
-            .map(|(_, k, a)| (k, a))
+            .map(|(_, e)| e)
     }
 
     /// The best waiting call of `queue` for an agent at `level` with `agent`'s skills.
-    fn head_call(&self, q: &Queue, level: Level, agent: &Agent) -> Option<(CallKey, CallId)> {
+    fn head_call(&self, q: &Queue, level: Level, agent: &Agent) -> Option<CallEntry> {
         // Only the non-empty levels the agent qualifies for.
         let mut levels = q.call_levels & ((2_u32 << level.index()) - 1) as u16;
-        let mut best: Option<(CallKey, CallId)> = None;
+        let mut best: Option<CallEntry> = None;
         while levels != 0 {
             let l = levels.trailing_zeros() as usize;
             levels &= levels - 1;
@@ -1841,9 +1868,9 @@ impl Router {
                 set.first().copied()
             } else {
                 set.iter()
-                    .find(|(_, c)| {
+                    .find(|(_, _, c)| {
                         self.calls
-                            .get(c)
+                            .at(*c)
                             .is_some_and(|call| call.skills.is_empty() || agent.meets(&call.skills))
                     })
                     .copied()
@@ -1859,8 +1886,15 @@ impl Router {
 
     /// Offers calls to an agent while it has capacity and calls wait for it.
     fn dispatch_agent(&mut self, id: AgentId, now: Timestamp) {
-        while let Some(call) = self.find_call(id, now) {
-            if !self.offer(call, id, now) {
+        if let Some(aslot) = self.agents.slot(&id) {
+            self.dispatch_agent_at(aslot, now);
+        }
+    }
+
+    /// [`Router::dispatch_agent`] by slot.
+    fn dispatch_agent_at(&mut self, aslot: Slot, now: Timestamp) {
+        while let Some(cslot) = self.find_call(aslot, now) {
+            if !self.offer(cslot, aslot, now) {
                 break;
             }
         }
@@ -1868,41 +1902,43 @@ impl Router {
 
     /// The call an available agent should take next, by the cross-queue
     /// policy; calls held for it as preferred agent come first.
-    fn find_call(&self, id: AgentId, now: Timestamp) -> Option<CallId> {
-        let agent = self.agents.get(&id)?;
+    fn find_call(&self, aslot: Slot, now: Timestamp) -> Option<Slot> {
+        let agent = self.agents.at(aslot)?;
         if !agent.ready || agent.wrap_up_until.is_some() {
             return None;
         }
         for (_, call) in &agent.preferred {
-            if let Some(c) = self.calls.get(call)
+            if let Some(cslot) = self.calls.slot(call)
+                && let Some(c) = self.calls.at(cslot)
                 && agent
                     .memberships
                     .iter()
                     .any(|m| m.queue == c.queue && agent.can_take(m.channel))
             {
-                return Some(*call);
+                return Some(cslot);
             }
         }
         let policy = self.config.cross_queue;
         let now_key = key_micros(now);
         let bound = policy.starvation_bound.map(duration_key);
-        // (starving, score, key, call): the smallest tuple wins.
-        let mut best: Option<(bool, i128, CallKey, CallId)> = None;
+        // (starving, score, entry): the smallest tuple wins.
+        let mut best: Option<(bool, i128, CallEntry)> = None;
         for m in agent.memberships.iter() {
             if !agent.can_take(m.channel) {
                 continue;
             }
-            let Some(q) = self.queues.get(&m.queue) else {
+            let Some(q) = self.queues.at(m.qslot) else {
                 continue;
             };
             if q.waiting == 0 {
                 continue;
             }
-            let Some((key, call)) = self.head_call(q, m.level, agent) else {
+            let Some(head) = self.head_call(q, m.level, agent) else {
                 continue;
             };
             // The key carries the arrival time, so the head call's record
             // (cold: it was written when the call arrived) is not touched.
+            let key = head.0;
             let arrived = key.arrived;
             let starving = bound.is_some_and(|b| now_key.saturating_sub(arrived) >= b);
             let score: i128 = if starving {
@@ -1917,23 +1953,26 @@ impl Router {
                     }
                 }
             };
-            let candidate = (!starving, score, key, call);
+            let candidate = (!starving, score, head);
             if best.is_none_or(|b| candidate < b) {
                 best = Some(candidate);
             }
         }
-        best.map(|(_, _, _, call)| call)
+        best.map(|(_, _, (_, _, cslot))| cslot)
     }
 
     /// Offers a waiting call to the best agents its queue's strategy names.
     fn dispatch_call(&mut self, id: CallId, now: Timestamp) {
-        let Some(call) = self.calls.get(&id) else {
+        let Some(cslot) = self.calls.slot(&id) else {
+            return;
+        };
+        let Some(call) = self.calls.at(cslot) else {
             return;
         };
         if !matches!(call.state, CallState::Waiting) {
             return;
         }
-        let Some(q) = self.queues.get(&call.queue) else {
+        let Some(q) = self.queues.at(call.qslot) else {
             return;
         };
         let fan_out = match q.strategy.offer_mode() {
@@ -1942,13 +1981,13 @@ impl Router {
         };
         let mut rung: Vec<AgentId> = Vec::new();
         while rung.len() < fan_out {
-            let Some(call) = self.calls.get(&id) else {
+            let Some(call) = self.calls.at(cslot) else {
                 return;
             };
-            let Some((_, agent)) = self.find_agent(call, &rung) else {
+            let Some((_, agent, aslot)) = self.find_agent(call, &rung) else {
                 break;
             };
-            if !self.offer(id, agent, now) {
+            if !self.offer(cslot, aslot, now) {
                 break;
             }
             if fan_out == 1 {
@@ -1958,14 +1997,18 @@ impl Router {
         }
     }
 
-    /// Reserves `agent` for `call` and emits the offer. Returns false if the
-    /// pair is not valid (which the callers' selection rules out).
-    fn offer(&mut self, id: CallId, agent_id: AgentId, now: Timestamp) -> bool {
-        let Some(call) = self.calls.get(&id) else {
+    /// Reserves an agent for a call (both by slot) and emits the offer.
+    /// Returns false if the pair is not valid (which the callers' selection
+    /// rules out).
+    fn offer(&mut self, cslot: Slot, aslot: Slot, now: Timestamp) -> bool {
+        let (Some(id), Some(agent_id)) = (self.calls.id_at(cslot), self.agents.id_at(aslot)) else {
             return false;
         };
-        let queue_id = call.queue;
-        let Some(q) = self.queues.get(&queue_id) else {
+        let Some(call) = self.calls.at(cslot) else {
+            return false;
+        };
+        let (queue_id, qslot) = (call.queue, call.qslot);
+        let Some(q) = self.queues.at(qslot) else {
             return false;
         };
         let (channel, expires, mode) = (
@@ -1973,10 +2016,10 @@ impl Router {
             now + q.config.ring_timeout,
             q.strategy.offer_mode(),
         );
-        let Some(agent) = self.agents.get(&agent_id) else {
+        let Some(agent) = self.agents.at(aslot) else {
             return false;
         };
-        let Some(membership) = agent.memberships.iter().find(|m| m.queue == queue_id) else {
+        let Some(membership) = agent.memberships.iter().find(|m| m.qslot == qslot) else {
             return false;
         };
         let (level, queue_calls, known_key) = (membership.level, membership.calls, membership.key);
@@ -1985,16 +2028,16 @@ impl Router {
         }
         let first_offer = !matches!(call.state, CallState::Offered(_));
         let (visit, callback) = (call.visit, call.callback);
-        self.remove_waiting(id);
+        self.remove_waiting_at(cslot);
         let reservation = ReservationId(self.next_reservation);
         self.next_reservation += 1;
-        if let Some(call) = self.calls.get_mut(&id) {
+        if let Some(call) = self.calls.at_mut(cslot) {
             match &mut call.state {
                 CallState::Offered(list) => list.push(reservation),
                 state => *state = CallState::Offered(Ringing::one(reservation)),
             }
         }
-        if let Some(a) = self.agents.get_mut(&agent_id) {
+        if let Some(a) = self.agents.at_mut(aslot) {
             a.offers.push(reservation.0);
             if let Some(c) = a.channel_mut(channel) {
                 c.in_use += 1;
@@ -2010,8 +2053,7 @@ impl Router {
                 expires,
             },
         );
-        if let (Some(q), Some(agent)) = (self.queues.get_mut(&queue_id), self.agents.get(&agent_id))
-        {
+        if let (Some(q), Some(agent)) = (self.queues.at_mut(qslot), self.agents.at(aslot)) {
             // An agent taking a waiting call when it frees up was never put
             // back in the queue's set, so its key is computed here.
             let key = known_key.unwrap_or_else(|| {
@@ -2026,7 +2068,7 @@ impl Router {
             });
             q.strategy.offered(agent_id, key);
         }
-        self.refresh_agent(agent_id, now, false);
+        self.refresh_agent_at(aslot, false);
         self.schedule(expires, Timer::Reservation(reservation));
         if first_offer && let OfferMode::Progressive { step } = mode {
             self.schedule(now + step, Timer::Progressive(id, visit));
@@ -2121,8 +2163,10 @@ impl Router {
                     Some(OfferMode::Progressive { step }) => step,
                     _ => return,
                 };
-                if let Some((_, agent)) = self.find_agent(call, &rung) {
-                    self.offer(id, agent, now);
+                if let Some((_, _, aslot)) = self.find_agent(call, &rung)
+                    && let Some(cslot) = self.calls.slot(&id)
+                {
+                    self.offer(cslot, aslot, now);
                 }
                 self.schedule(now + step, Timer::Progressive(id, visit));
             }
@@ -2199,8 +2243,12 @@ impl Router {
         match target {
             Some(OverflowTarget::Queue(to)) if self.check_admission(to, now).is_ok() => {
                 let ordering = self.queues.get(&to).map(|q| q.config.ordering);
-                if let Some(call) = self.calls.get_mut(&id) {
+                let to_slot = self.queues.slot(&to);
+                if let Some(call) = self.calls.get_mut(&id)
+                    && let Some(to_slot) = to_slot
+                {
                     call.queue = to;
+                    call.qslot = to_slot;
                     call.visit = call.visit.wrapping_add(1);
                     call.entered = now;
                     call.ring = 0;
@@ -2245,7 +2293,7 @@ impl Router {
         if q.waiting == 0 || !q.is_empty_under(q.config.leave_empty) {
             return;
         }
-        let mut leaving: Vec<(CallKey, CallId)> = Vec::with_capacity(q.waiting);
+        let mut leaving: Vec<CallEntry> = Vec::with_capacity(q.waiting);
         for set in &mut q.calls {
             leaving.extend(std::mem::take(set));
         }
@@ -2253,7 +2301,7 @@ impl Router {
         q.call_levels = 0;
         q.filtered_calls = 0;
         leaving.sort_unstable();
-        for (_, call) in leaving {
+        for (_, call, _) in leaving {
             self.calls.remove(&call);
             self.outputs.push_back(Output::LeftEmpty { call, queue });
         }

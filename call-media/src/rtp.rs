@@ -49,8 +49,13 @@ pub const FIXED_HEADER_LEN: usize = 12;
 pub struct RtpPacket<'a> {
     header: &'a [u8; FIXED_HEADER_LEN],
     buf: &'a [u8],
+    /// The extension's profile value and data after its length word, kept
+    /// from validation so the accessors check nothing again.
+    ext_profile: u16,
+    ext_data: &'a [u8],
+    payload: &'a [u8],
+    /// Where the payload starts in `buf` (the header length).
     payload_start: usize,
-    payload_end: usize,
 }
 
 impl<'a> RtpPacket<'a> {
@@ -74,40 +79,53 @@ impl<'a> RtpPacket<'a> {
         if len < header_len {
             return Err(RtpError::CsrcOverrun { csrc_count, len });
         }
+        let mut ext_profile = 0;
+        let mut ext_data: &[u8] = &[];
         if b0 & 0x10 != 0 {
-            let Some(&[_, _, hi, lo]) = buf.get(header_len..).and_then(|b| b.first_chunk::<4>())
+            let Some((&[p0, p1, hi, lo], rest)) = buf
+                .get(header_len..)
+                .and_then(|b| b.split_first_chunk::<4>())
             else {
                 return Err(RtpError::ExtensionOverrun {
                     needed: header_len + 4,
                     len,
                 });
             };
-            header_len += 4 + 4 * usize::from(u16::from_be_bytes([hi, lo]));
-            if len < header_len {
+            let ext_len = 4 * usize::from(u16::from_be_bytes([hi, lo]));
+            header_len += 4 + ext_len;
+            let Some(data) = rest.get(..ext_len) else {
                 return Err(RtpError::ExtensionOverrun {
                     needed: header_len,
                     len,
                 });
-            }
+            };
+            ext_profile = u16::from_be_bytes([p0, p1]);
+            ext_data = data;
         }
-        let mut payload_end = len;
+        // `header_len <= len` holds here; `get` states it without a panic path.
+        let mut payload = buf.get(header_len..).unwrap_or_default();
         if b0 & 0x20 != 0 {
             // RFC 3550 §5.1: the last octet counts the padding, itself included.
             let count = buf.last().copied().unwrap_or(0);
             if count == 0 {
                 return Err(RtpError::ZeroPadding);
             }
-            let available = len - header_len;
-            if usize::from(count) > available {
+            let available = payload.len();
+            let Some(unpadded) = available
+                .checked_sub(usize::from(count))
+                .and_then(|end| payload.get(..end))
+            else {
                 return Err(RtpError::PaddingOverrun { count, available });
-            }
-            payload_end -= usize::from(count);
+            };
+            payload = unpadded;
         }
         Ok(RtpPacket {
             header,
             buf,
+            ext_profile,
+            ext_data,
+            payload,
             payload_start: header_len,
-            payload_end,
         })
     }
 
@@ -117,17 +135,33 @@ impl<'a> RtpPacket<'a> {
         // A validated packet always has its fixed header; the fallback is
         // never taken.
         const EMPTY: [u8; FIXED_HEADER_LEN] = [0; FIXED_HEADER_LEN];
+        let header = buf.first_chunk().unwrap_or(&EMPTY);
+        let (ext_profile, ext_data) = match header[0] & 0x10 {
+            0 => (0, &[][..]),
+            _ => {
+                let at = FIXED_HEADER_LEN + 4 * usize::from(header[0] & 0x0f);
+                match buf
+                    .get(at..payload.start)
+                    .and_then(|b| b.split_first_chunk::<4>())
+                {
+                    Some((&[p0, p1, _, _], data)) => (u16::from_be_bytes([p0, p1]), data),
+                    None => (0, &[][..]),
+                }
+            }
+        };
         RtpPacket {
-            header: buf.first_chunk().unwrap_or(&EMPTY),
+            header,
             buf,
+            ext_profile,
+            ext_data,
+            payload: buf.get(payload.clone()).unwrap_or_default(),
             payload_start: payload.start,
-            payload_end: payload.end,
         }
     }
 
     #[inline]
     pub(crate) fn payload_range(&self) -> Range<usize> {
-        self.payload_start..self.payload_end
+        self.payload_start..self.payload_start + self.payload.len()
     }
 
     /// The whole packet.
@@ -214,28 +248,21 @@ impl<'a> RtpPacket<'a> {
         if !self.has_extension() {
             return None;
         }
-        let at = FIXED_HEADER_LEN + 4 * usize::from(self.csrc_count());
-        // One bounds check: the extension header and its data end where the
-        // payload starts.
-        let (&[p0, p1, _, _], data) = self
-            .buf
-            .get(at..self.payload_start)?
-            .split_first_chunk::<4>()?;
-        Some(HeaderExtension::new(u16::from_be_bytes([p0, p1]), data))
+        Some(HeaderExtension::new(self.ext_profile, self.ext_data))
     }
 
     /// The payload, without header, extension or padding.
     #[inline]
     pub fn payload(&self) -> &'a [u8] {
-        self.buf
-            .get(self.payload_start..self.payload_end)
-            .unwrap_or_default()
+        self.payload
     }
 
     /// The padding bytes, including the final count octet (empty without padding).
     #[inline]
     pub fn padding(&self) -> &'a [u8] {
-        self.buf.get(self.payload_end..).unwrap_or_default()
+        self.buf
+            .get(self.payload_start + self.payload.len()..)
+            .unwrap_or_default()
     }
 }
 

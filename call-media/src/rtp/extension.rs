@@ -100,8 +100,8 @@ impl<'a> HeaderExtension<'a> {
         };
         Some(ExtensionElements {
             data: self.data,
+            headers: header_region(self.data),
             pos: 0,
-            scan_end: scan_end(self.data),
             two_byte,
         })
     }
@@ -155,22 +155,24 @@ impl<'a> ExtensionElement<'a> {
 #[derive(Clone, Debug)]
 pub struct ExtensionElements<'a> {
     data: &'a [u8],
+    /// The part of `data` where an element header can start: everything after
+    /// it is 0x00 padding (element data may still reach into it).
+    headers: &'a [u8],
     pos: usize,
-    /// Every byte from here to the end of `data` is 0x00: once `pos` reaches
-    /// it, only padding is left.
-    scan_end: usize,
     two_byte: bool,
 }
 
-/// Where the trailing 0x00 bytes of the last 32-bit word begin: the block
+/// `data` without its trailing 0x00 bytes in the last 32-bit word: the block
 /// usually ends with 0 to 3 bytes of padding (RFC 8285 §4.1), found here with
-/// one word read instead of a loop step per byte. The zeros may still belong
-/// to an element's data; only the header scan stops there.
+/// one word read instead of a loop step per byte.
 #[inline]
-fn scan_end(data: &[u8]) -> usize {
+fn header_region(data: &[u8]) -> &[u8] {
     match data.last_chunk::<4>() {
-        Some(&word) => data.len() - (u32::from_be_bytes(word).trailing_zeros() / 8) as usize,
-        None => data.len(),
+        Some(&word) => {
+            let padding = (u32::from_be_bytes(word).trailing_zeros() / 8) as usize;
+            data.get(..data.len() - padding).unwrap_or(data)
+        }
+        None => data,
     }
 }
 
@@ -179,22 +181,18 @@ impl<'a> ExtensionElements<'a> {
     fn stop(&mut self) {
         self.pos = self.data.len();
     }
-}
 
-impl<'a> Iterator for ExtensionElements<'a> {
-    type Item = Result<ExtensionElement<'a>, RtpExtensionError>;
-
+    /// The general reader, for everything [`Iterator::next`] does not take
+    /// inline: padding bytes, the two-byte form, an element reaching into the
+    /// trailing padding, the end of the block and every error.
     #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
+    fn next_general(&mut self) -> Option<<Self as Iterator>::Item> {
         loop {
             let offset = self.pos;
-            if offset >= self.scan_end {
-                return None;
-            }
-            let &byte = self.data.get(offset)?;
+            let &byte = self.headers.get(offset)?;
             if byte == 0 {
                 // RFC 8285 §4.1: padding byte, ignored wherever it appears.
-                self.pos += 1;
+                self.pos = offset + 1;
                 continue;
             }
             let (id, len, start) = if self.two_byte {
@@ -205,33 +203,74 @@ impl<'a> Iterator for ExtensionElements<'a> {
                 (byte, usize::from(len), offset + 2)
             } else {
                 let id = byte >> 4;
-                if id == 15 {
-                    // RFC 8285 §4.2: ID 15 terminates processing of the block.
-                    self.stop();
-                    return None;
-                }
-                if id == 0 {
-                    self.stop();
-                    return Some(Err(RtpExtensionError::ReservedIdZero {
-                        offset,
-                        length_field: byte & 0x0f,
-                    }));
+                // IDs 0 and 15 in one compare.
+                if id.wrapping_sub(1) >= 14 {
+                    return self.one_byte_stop(offset, byte);
                 }
                 (id, usize::from(byte & 0x0f) + 1, offset + 1)
             };
-            let Some(data) = self.data.get(start..start + len) else {
-                let available = self.data.len().saturating_sub(start);
-                self.stop();
-                return Some(Err(RtpExtensionError::ElementOverrun {
-                    offset,
-                    id,
-                    len,
-                    available,
-                }));
+            let Some(data) = self.data.get(start..).and_then(|rest| rest.get(..len)) else {
+                return self.overrun(offset, id, len, start);
             };
             self.pos = start + len;
             return Some(Ok(ExtensionElement { id, data }));
         }
+    }
+
+    /// A one-byte header with ID 15 (stop) or ID 0 (an error unless it is
+    /// the 0x00 padding byte, which never reaches here).
+    fn one_byte_stop(&mut self, offset: usize, byte: u8) -> Option<<Self as Iterator>::Item> {
+        self.stop();
+        if byte >> 4 == 15 {
+            // RFC 8285 §4.2: ID 15 terminates processing of the block.
+            return None;
+        }
+        Some(Err(RtpExtensionError::ReservedIdZero {
+            offset,
+            length_field: byte & 0x0f,
+        }))
+    }
+
+    fn overrun(
+        &mut self,
+        offset: usize,
+        id: u8,
+        len: usize,
+        start: usize,
+    ) -> Option<<Self as Iterator>::Item> {
+        let available = self.data.len().saturating_sub(start);
+        self.stop();
+        Some(Err(RtpExtensionError::ElementOverrun {
+            offset,
+            id,
+            len,
+            available,
+        }))
+    }
+}
+
+impl<'a> Iterator for ExtensionElements<'a> {
+    type Item = Result<ExtensionElement<'a>, RtpExtensionError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        // The common case, kept small so it inlines into the caller's loop: a
+        // one-byte element (ID 1..=14) whose data ends before the trailing
+        // padding. Its result is the one `next_general` would give.
+        if !self.two_byte
+            && let Some(&byte) = self.headers.get(self.pos)
+        {
+            let id = byte >> 4;
+            let start = self.pos + 1;
+            let len = usize::from(byte & 0x0f) + 1;
+            if id.wrapping_sub(1) < 14
+                && let Some(data) = self.headers.get(start..start + len)
+            {
+                self.pos = start + len;
+                return Some(Ok(ExtensionElement { id, data }));
+            }
+        }
+        self.next_general()
     }
 }
 
@@ -377,6 +416,77 @@ mod tests {
                 available: 4
             })]
         );
+    }
+
+    /// RFC 8285 §4 read the plain way, one byte at a time, to check the
+    /// iterator's inline fast path and its trailing-padding shortcut against.
+    fn reference(data: &[u8], two_byte: bool) -> Vec<Result<(u8, Vec<u8>), RtpExtensionError>> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < data.len() {
+            let byte = data[at];
+            if byte == 0 {
+                at += 1;
+                continue;
+            }
+            let (id, len, start) = if two_byte {
+                if at + 1 >= data.len() {
+                    out.push(Err(RtpExtensionError::MissingLength {
+                        offset: at,
+                        id: byte,
+                    }));
+                    return out;
+                }
+                (byte, usize::from(data[at + 1]), at + 2)
+            } else {
+                match byte >> 4 {
+                    15 => return out,
+                    0 => {
+                        out.push(Err(RtpExtensionError::ReservedIdZero {
+                            offset: at,
+                            length_field: byte & 0x0f,
+                        }));
+                        return out;
+                    }
+                    id => (id, usize::from(byte & 0x0f) + 1, at + 1),
+                }
+            };
+            if start + len > data.len() {
+                out.push(Err(RtpExtensionError::ElementOverrun {
+                    offset: at,
+                    id,
+                    len,
+                    available: data.len() - start,
+                }));
+                return out;
+            }
+            out.push(Ok((id, data[start..start + len].to_vec())));
+            at = start + len;
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn elements_match_a_byte_by_byte_reading(
+            words in proptest::collection::vec(
+                proptest::prelude::prop_oneof![
+                    // Mostly small bytes and zeros, so blocks are often well formed.
+                    4 => 0u8..0x40,
+                    2 => proptest::prelude::Just(0u8),
+                    1 => proptest::prelude::any::<u8>(),
+                ],
+                0..40,
+            ),
+            two_byte in proptest::prelude::any::<bool>(),
+        ) {
+            // Extension data is a whole number of 32-bit words.
+            let data = &words[..words.len() / 4 * 4];
+            let got = if two_byte { two(data) } else { one(data) };
+            proptest::prop_assert_eq!(got, reference(data, two_byte));
+        }
     }
 
     #[test]

@@ -49,10 +49,9 @@ pub const FIXED_HEADER_LEN: usize = 12;
 pub struct RtpPacket<'a> {
     header: &'a [u8; FIXED_HEADER_LEN],
     buf: &'a [u8],
-    /// The extension's profile value and data after its length word, kept
-    /// from validation so the accessors check nothing again.
-    ext_profile: u16,
-    ext_data: &'a [u8],
+    /// The header extension (profile value and the data after its length
+    /// word), kept from validation so the accessor checks nothing again.
+    extension: Option<HeaderExtension<'a>>,
     payload: &'a [u8],
     /// Where the payload starts in `buf` (the header length).
     payload_start: usize,
@@ -79,8 +78,7 @@ impl<'a> RtpPacket<'a> {
         if len < header_len {
             return Err(RtpError::CsrcOverrun { csrc_count, len });
         }
-        let mut ext_profile = 0;
-        let mut ext_data: &[u8] = &[];
+        let mut extension = None;
         if b0 & 0x10 != 0 {
             let Some((&[p0, p1, hi, lo], rest)) = buf
                 .get(header_len..)
@@ -99,8 +97,7 @@ impl<'a> RtpPacket<'a> {
                     len,
                 });
             };
-            ext_profile = u16::from_be_bytes([p0, p1]);
-            ext_data = data;
+            extension = Some(HeaderExtension::new(u16::from_be_bytes([p0, p1]), data));
         }
         // `header_len <= len` holds here; `get` states it without a panic path.
         let mut payload = buf.get(header_len..).unwrap_or_default();
@@ -122,8 +119,7 @@ impl<'a> RtpPacket<'a> {
         Ok(RtpPacket {
             header,
             buf,
-            ext_profile,
-            ext_data,
+            extension,
             payload,
             payload_start: header_len,
         })
@@ -136,24 +132,21 @@ impl<'a> RtpPacket<'a> {
         // never taken.
         const EMPTY: [u8; FIXED_HEADER_LEN] = [0; FIXED_HEADER_LEN];
         let header = buf.first_chunk().unwrap_or(&EMPTY);
-        let (ext_profile, ext_data) = match header[0] & 0x10 {
-            0 => (0, &[][..]),
+        let extension = match header[0] & 0x10 {
+            0 => None,
             _ => {
                 let at = FIXED_HEADER_LEN + 4 * usize::from(header[0] & 0x0f);
-                match buf
-                    .get(at..payload.start)
+                buf.get(at..payload.start)
                     .and_then(|b| b.split_first_chunk::<4>())
-                {
-                    Some((&[p0, p1, _, _], data)) => (u16::from_be_bytes([p0, p1]), data),
-                    None => (0, &[][..]),
-                }
+                    .map(|(&[p0, p1, _, _], data)| {
+                        HeaderExtension::new(u16::from_be_bytes([p0, p1]), data)
+                    })
             }
         };
         RtpPacket {
             header,
             buf,
-            ext_profile,
-            ext_data,
+            extension,
             payload: buf.get(payload.clone()).unwrap_or_default(),
             payload_start: payload.start,
         }
@@ -245,10 +238,7 @@ impl<'a> RtpPacket<'a> {
     /// A packet may carry an extension and an empty payload.
     #[inline]
     pub fn extension(&self) -> Option<HeaderExtension<'a>> {
-        if !self.has_extension() {
-            return None;
-        }
-        Some(HeaderExtension::new(self.ext_profile, self.ext_data))
+        self.extension
     }
 
     /// The payload, without header, extension or padding.

@@ -66,6 +66,7 @@ pub mod error;
 pub mod id;
 pub mod queue;
 pub mod router;
+mod run_set;
 #[cfg(feature = "sim")]
 pub mod sim;
 mod small_vec;

@@ -52,6 +52,7 @@ use crate::call::{CallRequest, MAX_CALL_SKILLS, PreferredAgent};
 use crate::error::{AgentError, CallError, EnqueueError, QueueError, ReservationError};
 use crate::id::{AgentId, CallId, Channel, Level, QueueId, ReservationId, SkillId};
 use crate::queue::{EmptyPolicy, MAX_BULLSEYE_RINGS, OverflowTarget, QueueConfig, QueueOrdering};
+use crate::run_set::RunSet;
 use crate::small_vec::SmallVec;
 use crate::strategy::{AgentView, OfferMode, SortKey, Strategy};
 use crate::table::{IdMap, Slot, Table};
@@ -433,10 +434,17 @@ struct Membership {
     queue: QueueId,
     /// The queue's slot in the router's queue table.
     qslot: Slot,
+    /// The agent's index in the queue's member table.
+    member: u32,
     level: Level,
     channel: Channel,
-    /// Some while the agent is in the queue's available set.
+    /// Some while the agent is available in the queue: the key of its
+    /// live entry in the queue's sets.
     key: Option<SortKey>,
+    /// Generation of the agent's newest entry in the queue's sets (from a
+    /// router-wide counter, so never reused); older entries are stale (see
+    /// [`Queue::stale`]).
+    generation: u64,
     calls: u64,
 }
 
@@ -451,9 +459,11 @@ impl Default for Membership {
         Membership {
             queue: QueueId(0),
             qslot: 0,
+            member: 0,
             level: Level::MIN,
             channel: Channel::VOICE,
             key: None,
+            generation: 0,
             calls: 0,
         }
     }
@@ -529,18 +539,31 @@ impl Agent {
 struct Queue {
     config: QueueConfig,
     strategy: Box<dyn Strategy>,
-    /// Available members per level (with their slots, which never decide
-    /// the order: ids are unique).
-    agents: [BTreeSet<AgentEntry>; Level::COUNT],
+    /// Available members per level. Entries are removed lazily: an agent
+    /// that stops being available (or gets a new key) leaves its entry
+    /// behind, stale, and stale entries are dropped when met at the head of
+    /// a set or by a purge (see `stale`).
+    agents: [RunSet<AgentEntry>; Level::COUNT],
     /// Available members of every level, for calls that accept any level.
-    all_agents: BTreeSet<AgentEntry>,
+    all_agents: RunSet<AgentEntry>,
+    /// Members available now (live entries of `all_agents`).
+    available: usize,
+    /// Per member index: the generation of the member's live entry, 0 while
+    /// it is not available (or the index is free).
+    member_generation: Vec<u64>,
+    /// Member indexes free for reuse.
+    free_members: Vec<u32>,
+    /// Entries made stale since the last purge; a purge runs when this
+    /// exceeds the live entries plus [`STALE_SLACK`], so stale entries
+    /// never outnumber live ones by more than that.
+    stale: usize,
     /// Whether `agents` (the per-level sets) is maintained: from the start
     /// for level-preferring strategies and bullseye queues, and from the
     /// first call with a minimum level otherwise.
     level_index: bool,
     /// Waiting calls per current minimum level (keys are unique, so the
     /// ids and slots never decide the order).
-    calls: [BTreeSet<CallEntry>; Level::COUNT],
+    calls: [RunSet<CallEntry>; Level::COUNT],
     /// Bit `l` set when `calls[l]` is not empty.
     call_levels: u16,
     /// Waiting calls with extra skill requirements (0: no filtering needed).
@@ -552,8 +575,30 @@ struct Queue {
     aht_s: f64,
 }
 
-/// An available agent in a queue's set: its key, id and slot.
-type AgentEntry = (SortKey, AgentId, Slot);
+/// An available agent in a queue's set: its key, id, the generation of
+/// the entry, its slot and its member index in the queue. The order is by
+/// key then id; an agent has at most one live entry per set, so the rest
+/// never decides it.
+type AgentEntry = (SortKey, AgentId, u64, Slot, u32);
+
+/// Stale agent entries a queue tolerates beyond its live ones before a purge.
+const STALE_SLACK: usize = 64;
+
+/// Whether an agent entry is live: it is the newest entry of a member that
+/// is available now. Reads only the queue's own member table, never the
+/// agent's record.
+fn agent_entry_live(member_generation: &[u64], (_, _, generation, _, member): &AgentEntry) -> bool {
+    member_generation.get(*member as usize) == Some(generation)
+}
+
+/// Pops the stale entries at the head of `set`.
+fn trim(set: &mut RunSet<AgentEntry>, member_generation: &[u64]) {
+    while let Some(first) = set.first()
+        && !agent_entry_live(member_generation, &first)
+    {
+        set.remove(&first);
+    }
+}
 /// A waiting call in a queue's set: its key, id and slot.
 type CallEntry = (CallKey, CallId, Slot);
 
@@ -567,19 +612,31 @@ impl Queue {
         self.all_agents.insert(entry);
     }
 
-    fn remove_agent(&mut self, level: Level, entry: AgentEntry) {
-        if self.level_index
-            && let Some(set) = self.agents.get_mut(level.index())
-        {
-            set.remove(&entry);
+    /// Drops the stale entries at the head of `all_agents` and of the level
+    /// sets from `from` up, so a search finds a live entry first.
+    fn trim_agents(&mut self, from: Level) {
+        trim(&mut self.all_agents, &self.member_generation);
+        if self.level_index {
+            for set in self.agents.get_mut(from.index()..).unwrap_or(&mut []) {
+                trim(set, &self.member_generation);
+            }
         }
-        self.all_agents.remove(&entry);
+    }
+
+    /// Drops every stale entry.
+    fn purge_agents(&mut self) {
+        let generations = &self.member_generation;
+        let live = |e: &AgentEntry| agent_entry_live(generations, e);
+        self.all_agents.retain(live);
+        for set in &mut self.agents {
+            set.retain(live);
+        }
+        self.stale = 0;
     }
 
     fn insert_call(&mut self, level: Level, entry: CallEntry, filtered: bool) {
-        if let Some(set) = self.calls.get_mut(level.index())
-            && set.insert(entry)
-        {
+        if let Some(set) = self.calls.get_mut(level.index()) {
+            set.insert(entry);
             self.waiting += 1;
             self.call_levels |= 1 << level.index();
             if filtered {
@@ -638,6 +695,8 @@ pub struct Router {
     outputs: VecDeque<Output>,
     next_reservation: u64,
     next_seq: u64,
+    /// Generation of the newest available-set entry.
+    next_generation: u64,
     rng: u64,
 }
 
@@ -704,20 +763,25 @@ fn strategy_key(
 /// The first agent of `set` (optionally after `resume`, wrapping) that
 /// passes `ok`, with whether the search wrapped.
 fn first_agent(
-    set: &BTreeSet<AgentEntry>,
+    set: &RunSet<AgentEntry>,
     resume: Option<SortKey>,
     mut ok: impl FnMut(&AgentEntry) -> bool,
 ) -> Option<(bool, AgentEntry)> {
     match resume {
-        None => set.iter().find(|e| ok(e)).map(|e| (false, *e)),
+        None => match set.first() {
+            // The common case: the best agent qualifies; no merge iterator.
+            Some(first) if ok(&first) => Some((false, first)),
+            Some(_) => set.iter().skip(1).find(|e| ok(e)).map(|e| (false, e)),
+            None => None,
+        },
         Some(after) => set
             .range((
-                Bound::Excluded((after, AgentId(u32::MAX), Slot::MAX)),
+                Bound::Excluded((after, AgentId(u32::MAX), u64::MAX, Slot::MAX, u32::MAX)),
                 Bound::Unbounded,
             ))
             .find(|e| ok(e))
-            .map(|e| (false, *e))
-            .or_else(|| set.iter().find(|e| ok(e)).map(|e| (true, *e))),
+            .map(|e| (false, e))
+            .or_else(|| set.iter().find(|e| ok(e)).map(|e| (true, e))),
     }
 }
 
@@ -737,6 +801,7 @@ impl Router {
             outputs: VecDeque::new(),
             next_reservation: 1,
             next_seq: 0,
+            next_generation: 0,
             rng,
         }
     }
@@ -841,7 +906,11 @@ impl Router {
                 config,
                 strategy,
                 agents: Default::default(),
-                all_agents: BTreeSet::new(),
+                all_agents: RunSet::default(),
+                available: 0,
+                member_generation: Vec::new(),
+                free_members: Vec::new(),
+                stale: 0,
                 level_index,
                 calls: Default::default(),
                 call_levels: 0,
@@ -884,12 +953,21 @@ impl Router {
         if a.ready {
             q.ready_members += 1;
         }
+        let member = match q.free_members.pop() {
+            Some(member) => member,
+            None => {
+                q.member_generation.push(0);
+                u32::try_from(q.member_generation.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
         a.memberships.push(Membership {
             queue,
             qslot,
+            member,
             level,
             channel: q.config.channel,
             key: None,
+            generation: 0,
             calls: 0,
         });
     }
@@ -901,7 +979,7 @@ impl Router {
 
     /// Available members of `queue`.
     pub fn available_agents(&self, queue: QueueId) -> Option<usize> {
-        self.queues.get(&queue).map(|q| q.all_agents.len())
+        self.queues.get(&queue).map(|q| q.available)
     }
 
     // ----- agents -------------------------------------------------------
@@ -1047,8 +1125,13 @@ impl Router {
         }
         let mut touched = Vec::new();
         for m in agent.memberships.iter() {
-            if let Some(q) = self.queues.get_mut(&m.queue) {
+            if let Some(q) = self.queues.at_mut(m.qslot) {
                 q.members = q.members.saturating_sub(1);
+                // Not ready any more, so its entries are stale already.
+                if let Some(g) = q.member_generation.get_mut(m.member as usize) {
+                    *g = 0;
+                }
+                q.free_members.push(m.member);
                 touched.push(m.queue);
             }
         }
@@ -1153,7 +1236,8 @@ impl Router {
         }
     }
 
-    /// [`Router::refresh_agent`] by slot.
+    /// [`Router::refresh_agent`] by slot. An agent leaving a queue's
+    /// available set leaves a stale entry behind (removed lazily).
     fn refresh_agent_at(&mut self, aslot: Slot, rekey: bool) {
         let Some(id) = self.agents.id_at(aslot) else {
             return;
@@ -1161,12 +1245,16 @@ impl Router {
         let Some(agent) = self.agents.at_mut(aslot) else {
             return;
         };
+        // Queues whose stale entries passed the bound (rare).
+        let mut purge: SmallVec<Slot, 2> = SmallVec::default();
         for i in 0..agent.memberships.len() {
             let Some(&Membership {
                 qslot,
+                member,
                 level,
                 channel,
                 key: old,
+                generation,
                 calls,
                 ..
             }) = agent.memberships.get(i)
@@ -1180,10 +1268,7 @@ impl Router {
             let Some(queue) = self.queues.at_mut(qslot) else {
                 continue;
             };
-            if let Some(key) = old {
-                queue.remove_agent(level, (key, id, aslot));
-            }
-            let key = if can {
+            let (key, generation) = if can {
                 let key = strategy_key(
                     queue.strategy.as_mut(),
                     id,
@@ -1192,13 +1277,38 @@ impl Router {
                     calls,
                     &mut self.rng,
                 );
-                queue.insert_agent(level, (key, id, aslot));
-                Some(key)
+                if old == Some(key) {
+                    // Same key: the live entry stays as it is.
+                    continue;
+                }
+                self.next_generation += 1;
+                let generation = self.next_generation;
+                queue.insert_agent(level, (key, id, generation, aslot, member));
+                (Some(key), generation)
             } else {
-                None
+                (None, generation)
             };
-            if let Some(slot) = agent.memberships.get_mut(i) {
-                slot.key = key;
+            if let Some(g) = queue.member_generation.get_mut(member as usize) {
+                *g = if key.is_some() { generation } else { 0 };
+            }
+            if old.is_some() {
+                queue.available -= 1;
+                queue.stale += 1;
+                if queue.stale > queue.available + STALE_SLACK {
+                    purge.push(qslot);
+                }
+            }
+            if key.is_some() {
+                queue.available += 1;
+            }
+            if let Some(m) = agent.memberships.get_mut(i) {
+                m.key = key;
+                m.generation = generation;
+            }
+        }
+        for qslot in purge.iter() {
+            if let Some(queue) = self.queues.at_mut(*qslot) {
+                queue.purge_agents();
             }
         }
     }
@@ -1404,23 +1514,29 @@ impl Router {
     /// Starts maintaining a queue's per-level sets, filling them from its
     /// available members (once per queue).
     fn enable_level_index(&mut self, queue: QueueId) {
-        let Some(q) = self.queues.get_mut(&queue) else {
+        let Some(qslot) = self.queues.slot(&queue) else {
+            return;
+        };
+        let Some(q) = self.queues.at_mut(qslot) else {
             return;
         };
         if q.level_index {
             return;
         }
         q.level_index = true;
-        for entry in &q.all_agents {
+        for entry in q.all_agents.iter() {
+            if !agent_entry_live(&q.member_generation, &entry) {
+                continue;
+            }
             let level = self
                 .agents
-                .at(entry.2)
+                .at(entry.3)
                 .and_then(|a| a.memberships.iter().find(|m| m.queue == queue))
                 .map(|m| m.level);
             if let Some(level) = level
                 && let Some(set) = q.agents.get_mut(level.index())
             {
-                set.insert(*entry);
+                set.insert(entry);
             }
         }
     }
@@ -1442,8 +1558,12 @@ impl Router {
         if !one {
             return false;
         }
+        self.trim_agents_for(cslot);
+        let Some(call) = self.calls.at(cslot) else {
+            return false;
+        };
         match self.find_agent(call, &[]) {
-            Some((_, _, aslot)) => self.offer(cslot, aslot, now),
+            Some((_, _, _, aslot, _)) => self.offer(cslot, aslot, now),
             None => false,
         }
     }
@@ -1789,7 +1909,10 @@ impl Router {
         let ahead: usize = q
             .calls
             .iter()
-            .map(|set| set.range(..(call.key, CallId(0), 0)).count())
+            .map(|set| {
+                set.range((Bound::Unbounded, Bound::Excluded((call.key, CallId(0), 0))))
+                    .count()
+            })
             .sum();
         Some(ahead + 1)
     }
@@ -1822,12 +1945,25 @@ impl Router {
 
     // ----- decisions ----------------------------------------------------
 
-    /// The best available agent of `queue` for `call`, skipping `exclude`.
+    /// Drops the stale entries at the head of the sets a search for the
+    /// call's agent reads.
+    fn trim_agents_for(&mut self, cslot: Slot) {
+        if let Some(call) = self.calls.at(cslot)
+            && let Some(q) = self.queues.at_mut(call.qslot)
+        {
+            q.trim_agents(call.level);
+        }
+    }
+
+    /// The best available agent of `queue` for `call`, skipping `exclude`
+    /// (and stale entries).
     fn find_agent(&self, call: &Call, exclude: &[AgentId]) -> Option<AgentEntry> {
         let q = self.queues.at(call.qslot)?;
         let resume = q.strategy.resume_after();
-        let ok = |(_, a, slot): &AgentEntry| {
+        let ok = |e: &AgentEntry| {
+            let (_, a, _, slot, _) = e;
             !exclude.contains(a)
+                && agent_entry_live(&q.member_generation, e)
                 && (call.skills.is_empty()
                     || self
                         .agents
@@ -1865,15 +2001,13 @@ impl Router {
                 continue;
             };
             let head = if q.filtered_calls == 0 {
-                set.first().copied()
+                set.first()
             } else {
-                set.iter()
-                    .find(|(_, _, c)| {
-                        self.calls
-                            .at(*c)
-                            .is_some_and(|call| call.skills.is_empty() || agent.meets(&call.skills))
-                    })
-                    .copied()
+                set.iter().find(|(_, _, c)| {
+                    self.calls
+                        .at(*c)
+                        .is_some_and(|call| call.skills.is_empty() || agent.meets(&call.skills))
+                })
             };
             if let Some(head) = head
                 && best.is_none_or(|b| head < b)
@@ -1981,10 +2115,11 @@ impl Router {
         };
         let mut rung: Vec<AgentId> = Vec::new();
         while rung.len() < fan_out {
+            self.trim_agents_for(cslot);
             let Some(call) = self.calls.at(cslot) else {
                 return;
             };
-            let Some((_, agent, aslot)) = self.find_agent(call, &rung) else {
+            let Some((_, agent, _, aslot, _)) = self.find_agent(call, &rung) else {
                 break;
             };
             if !self.offer(cslot, aslot, now) {
@@ -2163,8 +2298,12 @@ impl Router {
                     Some(OfferMode::Progressive { step }) => step,
                     _ => return,
                 };
-                if let Some((_, _, aslot)) = self.find_agent(call, &rung)
-                    && let Some(cslot) = self.calls.slot(&id)
+                let Some(cslot) = self.calls.slot(&id) else {
+                    return;
+                };
+                self.trim_agents_for(cslot);
+                if let Some(call) = self.calls.at(cslot)
+                    && let Some((_, _, _, aslot, _)) = self.find_agent(call, &rung)
                 {
                     self.offer(cslot, aslot, now);
                 }
@@ -2295,7 +2434,7 @@ impl Router {
         }
         let mut leaving: Vec<CallEntry> = Vec::with_capacity(q.waiting);
         for set in &mut q.calls {
-            leaving.extend(std::mem::take(set));
+            leaving.extend(set.take_all());
         }
         q.waiting = 0;
         q.call_levels = 0;
@@ -2305,5 +2444,72 @@ impl Router {
             self.calls.remove(&call);
             self.outputs.push_back(Output::LeftEmpty { call, queue });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::strategy::Builtin;
+
+    /// Agents serving two queues take calls from one only: their entries in
+    /// the other go stale and are never met at its head, so only the purge
+    /// bounds them.
+    #[test]
+    fn stale_agent_entries_stay_bounded() {
+        let mut router = Router::new(RouterConfig::default());
+        let t0 = Timestamp::from_secs(1);
+        for q in 0..2 {
+            router
+                .add_queue(
+                    QueueId(q),
+                    QueueConfig::new(SkillId(q)),
+                    Builtin::LongestIdle.boxed(),
+                    t0,
+                )
+                .unwrap();
+        }
+        for a in 0..20 {
+            let config = AgentConfig::new().skill(SkillId(0), Level::MAX).skill(
+                SkillId(1),
+                Level::new(u8::try_from(a % 11).unwrap()).unwrap(),
+            );
+            router.add_agent(AgentId(a), config, t0).unwrap();
+            router.set_ready(AgentId(a), true, t0).unwrap();
+        }
+        let mut now = t0;
+        let mut most = 0;
+        for i in 0..20_000 {
+            now = now + Duration::from_millis(1);
+            // A minimum level turns on queue 1's per-level sets too.
+            let request = if i == 0 {
+                CallRequest::new().min_level(Level::new(1).unwrap())
+            } else {
+                CallRequest::new()
+            };
+            let queue = if i == 0 { QueueId(1) } else { QueueId(0) };
+            router.enqueue(CallId(i), queue, request, now).unwrap();
+            while let Some(output) = router.poll_output() {
+                if let Output::Offer(offer) = output {
+                    router.accept(offer.reservation, now).unwrap();
+                    router.complete(offer.call, now).unwrap();
+                }
+            }
+            let q = router.queues.get(&QueueId(1)).unwrap();
+            assert!(q.level_index);
+            assert_eq!(q.available, 20);
+            let stored = q.all_agents.stored();
+            assert!(
+                stored <= 2 * q.available + STALE_SLACK + 1,
+                "{stored} stored"
+            );
+            for set in &q.agents {
+                assert!(set.stored() <= 2 * q.available + STALE_SLACK + 1);
+            }
+            most = most.max(stored);
+        }
+        // Stale entries did pile up between purges.
+        assert!(most > 40, "{most}");
+        assert_eq!(router.available_agents(QueueId(1)), Some(20));
     }
 }

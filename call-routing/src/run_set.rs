@@ -1,0 +1,369 @@
+//! An ordered set kept as a few sorted runs plus a B-tree.
+//!
+//! The router's sets are filled almost in order: an agent's longest-idle
+//! key is the time it became free, a waiting call's key is its arrival time
+//! less a fixed boost per priority, so the calls of one priority arrive in
+//! key order. A B-tree pays a logarithmic descent (and node rebalancing) for
+//! every insert and every removal all the same. Here an entry larger than
+//! the last entry of one of a few runs is appended to that run (a
+//! `VecDeque`, one store), and only the entries that fit no run go to a
+//! B-tree. The smallest entry is the smallest of at most [`MAX_RUNS`] run
+//! fronts and the B-tree's first.
+//!
+//! Removal from a run marks the entry dead (found by binary search, or at
+//! once when it is the front, the common case: the router takes the best
+//! entry); dead entries at either end of a run are dropped at once, and a
+//! run is compacted when more than half of it is dead, so memory stays
+//! within twice the live entries (plus [`COMPACT_MIN`] per run).
+//!
+//! Every operation is at most logarithmic in the set's size; appends and
+//! removals at the front are constant time.
+
+use std::collections::btree_set;
+use std::collections::{BTreeSet, VecDeque};
+use std::ops::Bound;
+
+/// The most sorted runs per set; entries that fit none go to the B-tree.
+pub(crate) const MAX_RUNS: usize = 4;
+/// Dead entries a run may hold before compaction is considered.
+pub(crate) const COMPACT_MIN: usize = 32;
+
+#[derive(Clone, Debug)]
+struct Run<E> {
+    /// Strictly increasing, live or dead.
+    entries: VecDeque<(E, bool)>,
+    dead: usize,
+}
+
+impl<E> Default for Run<E> {
+    fn default() -> Self {
+        Run {
+            entries: VecDeque::new(),
+            dead: 0,
+        }
+    }
+}
+
+impl<E: Ord + Copy> Run<E> {
+    /// Drops dead entries at both ends, compacts when mostly dead.
+    fn tidy(&mut self) {
+        while self.entries.front().is_some_and(|(_, live)| !live) {
+            self.entries.pop_front();
+            self.dead -= 1;
+        }
+        while self.entries.back().is_some_and(|(_, live)| !live) {
+            self.entries.pop_back();
+            self.dead -= 1;
+        }
+        if self.dead > COMPACT_MIN && self.dead * 2 > self.entries.len() {
+            self.entries.retain(|(_, live)| *live);
+            self.dead = 0;
+        }
+    }
+
+    /// Marks `e` dead if it is live here.
+    fn remove(&mut self, e: &E) -> bool {
+        let index = match self.entries.front() {
+            Some((front, _)) if front == e => Some(0),
+            Some((front, _)) if front < e && self.entries.back().is_some_and(|(b, _)| b >= e) => {
+                self.entries.binary_search_by(|(x, _)| x.cmp(e)).ok()
+            }
+            _ => None,
+        };
+        let Some((_, live)) = index.and_then(|i| self.entries.get_mut(i)) else {
+            return false;
+        };
+        if !*live {
+            return false;
+        }
+        *live = false;
+        self.dead += 1;
+        self.tidy();
+        true
+    }
+}
+
+/// An ordered set of small `Copy` entries; see the [module docs](self).
+#[derive(Clone, Debug)]
+pub(crate) struct RunSet<E> {
+    runs: [Run<E>; MAX_RUNS],
+    rest: BTreeSet<E>,
+    len: usize,
+}
+
+impl<E> Default for RunSet<E> {
+    fn default() -> Self {
+        RunSet {
+            runs: Default::default(),
+            rest: BTreeSet::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<E: Ord + Copy> RunSet<E> {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Entries stored, live or dead (for tests of the memory bound).
+    #[cfg(test)]
+    pub(crate) fn stored(&self) -> usize {
+        self.runs.iter().map(|r| r.entries.len()).sum::<usize>() + self.rest.len()
+    }
+
+    /// Inserts an entry that is not in the set (the router never inserts
+    /// an entry twice; debug builds check).
+    pub(crate) fn insert(&mut self, e: E) {
+        debug_assert!(!self.contains(&e), "entry inserted twice");
+        // The run whose last entry is the largest one below `e`, so runs
+        // stay tight; an empty run takes anything.
+        let mut best: Option<(usize, Option<E>)> = None;
+        for (i, run) in self.runs.iter().enumerate() {
+            let back = run.entries.back().map(|(b, _)| *b);
+            match back {
+                Some(b) if b < e => {
+                    if best.is_none_or(|(_, bb)| bb.is_none_or(|bb| bb < b)) {
+                        best = Some((i, Some(b)));
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    if best.is_none() {
+                        best = Some((i, None));
+                    }
+                }
+            }
+        }
+        match best.and_then(|(i, _)| self.runs.get_mut(i)) {
+            Some(run) => run.entries.push_back((e, true)),
+            None => {
+                self.rest.insert(e);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// Removes an entry; false if it was not in the set.
+    pub(crate) fn remove(&mut self, e: &E) -> bool {
+        let removed = self.runs.iter_mut().any(|run| run.remove(e)) || self.rest.remove(e);
+        if removed {
+            self.len -= 1;
+        }
+        removed
+    }
+
+    pub(crate) fn contains(&self, e: &E) -> bool {
+        self.rest.contains(e)
+            || self.runs.iter().any(|run| {
+                run.entries
+                    .binary_search_by(|(x, _)| x.cmp(e))
+                    .ok()
+                    .and_then(|i| run.entries.get(i))
+                    .is_some_and(|(_, live)| *live)
+            })
+    }
+
+    /// The smallest entry.
+    pub(crate) fn first(&self) -> Option<E> {
+        // Run fronts are always live (see `Run::tidy`).
+        let mut best = self.rest.first().copied();
+        for run in &self.runs {
+            if let Some((front, _)) = run.entries.front()
+                && best.is_none_or(|b| *front < b)
+            {
+                best = Some(*front);
+            }
+        }
+        best
+    }
+
+    /// Every entry in order.
+    pub(crate) fn iter(&self) -> Iter<'_, E> {
+        self.range((Bound::Unbounded, Bound::Unbounded))
+    }
+
+    /// The entries within `bounds` (the upper bound exclusive or unbounded)
+    /// in order.
+    pub(crate) fn range(&self, bounds: (Bound<E>, Bound<E>)) -> Iter<'_, E> {
+        let (lower, upper) = bounds;
+        let mut pos = [0; MAX_RUNS];
+        for (p, run) in pos.iter_mut().zip(&self.runs) {
+            *p = match lower {
+                Bound::Unbounded => 0,
+                Bound::Included(l) => run.entries.partition_point(|(x, _)| *x < l),
+                Bound::Excluded(l) => run.entries.partition_point(|(x, _)| *x <= l),
+            };
+        }
+        Iter {
+            set: self,
+            pos,
+            rest: self.rest.range((lower, Bound::Unbounded)).peekable(),
+            upper,
+        }
+    }
+
+    /// Keeps the entries for which `keep` is true.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
+        let mut len = 0;
+        for run in &mut self.runs {
+            run.entries.retain(|(e, live)| *live && keep(e));
+            run.dead = 0;
+            len += run.entries.len();
+        }
+        self.rest.retain(|e| keep(e));
+        self.len = len + self.rest.len();
+    }
+
+    /// Removes and returns every entry, in order.
+    pub(crate) fn take_all(&mut self) -> Vec<E> {
+        let all: Vec<E> = self.iter().collect();
+        *self = RunSet::default();
+        all
+    }
+}
+
+/// The entries of a [`RunSet`] in order: a merge of its runs and B-tree.
+#[derive(Debug)]
+pub(crate) struct Iter<'a, E> {
+    set: &'a RunSet<E>,
+    /// Next index in each run.
+    pos: [usize; MAX_RUNS],
+    rest: std::iter::Peekable<btree_set::Range<'a, E>>,
+    upper: Bound<E>,
+}
+
+impl<E: Ord + Copy> Iterator for Iter<'_, E> {
+    type Item = E;
+
+    fn next(&mut self) -> Option<E> {
+        // (source, entry): source MAX_RUNS is the B-tree.
+        let mut best: Option<(usize, E)> = None;
+        for (i, (run, p)) in self.set.runs.iter().zip(self.pos.iter_mut()).enumerate() {
+            while run.entries.get(*p).is_some_and(|(_, live)| !live) {
+                *p += 1;
+            }
+            if let Some((e, _)) = run.entries.get(*p)
+                && best.is_none_or(|(_, b)| *e < b)
+            {
+                best = Some((i, *e));
+            }
+        }
+        if let Some(e) = self.rest.peek()
+            && best.is_none_or(|(_, b)| **e < b)
+        {
+            best = Some((MAX_RUNS, **e));
+        }
+        let (source, e) = best?;
+        let within = match self.upper {
+            Bound::Unbounded => true,
+            Bound::Included(u) => e <= u,
+            Bound::Excluded(u) => e < u,
+        };
+        if !within {
+            return None;
+        }
+        match self.pos.get_mut(source) {
+            Some(p) => *p += 1,
+            None => {
+                self.rest.next();
+            }
+        }
+        Some(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::ops::Bound;
+
+    use super::{COMPACT_MIN, RunSet};
+
+    /// Random operations against a `BTreeSet`.
+    #[test]
+    fn behaves_like_a_btreeset() {
+        let mut state = 7_u64;
+        let mut next = move |n: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 33) % n
+        };
+        for round in 0..200 {
+            let mut ours: RunSet<u64> = RunSet::default();
+            let mut model = BTreeSet::new();
+            let mut clock = 0;
+            for _ in 0..500 {
+                match next(6) {
+                    // Mostly increasing inserts, some older ones.
+                    0..=2 => {
+                        clock += next(3);
+                        let e = if next(4) == 0 {
+                            clock.saturating_sub(next(50))
+                        } else {
+                            clock + 1000 * next(3)
+                        };
+                        if model.insert(e) {
+                            ours.insert(e);
+                        }
+                    }
+                    3 => {
+                        let first = model.first().copied();
+                        assert_eq!(ours.first(), first);
+                        if let Some(f) = first {
+                            assert!(ours.remove(&f));
+                            model.remove(&f);
+                        }
+                    }
+                    4 => {
+                        let e = next(clock + 3000);
+                        assert_eq!(ours.remove(&e), model.remove(&e), "round {round}");
+                    }
+                    _ => {
+                        let l = next(clock + 3000);
+                        let u = l + 1 + next(2000);
+                        let got: Vec<u64> = ours
+                            .range((Bound::Excluded(l), Bound::Excluded(u)))
+                            .collect();
+                        let want: Vec<u64> = model
+                            .range((Bound::Excluded(l), Bound::Excluded(u)))
+                            .copied()
+                            .collect();
+                        assert_eq!(got, want);
+                    }
+                }
+                assert_eq!(ours.len(), model.len());
+                assert_eq!(ours.first(), model.first().copied());
+            }
+            let all: Vec<u64> = ours.iter().collect();
+            assert_eq!(all, model.iter().copied().collect::<Vec<_>>());
+            assert_eq!(ours.take_all(), all);
+            assert!(ours.is_empty());
+        }
+    }
+
+    #[test]
+    fn dead_entries_stay_bounded() {
+        let mut set: RunSet<u32> = RunSet::default();
+        // One entry stays at the front forever while others come and go
+        // behind it (removed from the middle, never at the front).
+        set.insert(0);
+        set.insert(1);
+        for i in 2..100_000 {
+            set.insert(i);
+            assert!(set.remove(&(i - 1)));
+        }
+        let stored: usize = set.runs.iter().map(|r| r.entries.len()).sum();
+        assert!(
+            stored <= 2 * set.len() + 2 * COMPACT_MIN + 2,
+            "{stored} stored"
+        );
+        assert_eq!(set.first(), Some(0));
+    }
+}

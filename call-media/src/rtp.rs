@@ -223,14 +223,18 @@ impl<'a> RtpPacket<'a> {
     /// The contributing sources, in order.
     #[inline]
     pub fn csrcs(&self) -> impl ExactSizeIterator<Item = u32> + 'a {
-        let end = FIXED_HEADER_LEN + 4 * usize::from(self.csrc_count());
-        self.buf
-            .get(FIXED_HEADER_LEN..end)
-            .unwrap_or_default()
+        self.csrc_bytes()
             .as_chunks::<4>()
             .0
             .iter()
             .map(|c| u32::from_be_bytes(*c))
+    }
+
+    /// The CSRC list as it is on the wire (4 bytes per identifier).
+    #[inline]
+    pub(crate) fn csrc_bytes(&self) -> &'a [u8] {
+        let end = FIXED_HEADER_LEN + 4 * usize::from(self.csrc_count());
+        self.buf.get(FIXED_HEADER_LEN..end).unwrap_or_default()
     }
 
     /// The header extension, if the X bit is set.

@@ -20,7 +20,7 @@ use std::process::Command;
 use bytes::Bytes;
 use call_media::capture::{CaptureReader, decode_udp};
 use call_media::rtcp::{CompoundWriter, NackPair, ReportBlock, SdesItem, SenderInfo};
-use call_media::rtp::{ExtensionToWrite, OwnedRtpPacket, RtpBuilder, RtpPacket};
+use call_media::rtp::{OwnedRtpPacket, RtpBuilder, RtpPacket};
 
 const CAPTURES: &[&str] = &[
     "pcap/sipp/g711a.pcap",
@@ -144,22 +144,7 @@ fn every_packet_matches_tshark_and_rewrites_identically() {
             assert_eq!(&got, want, "{capture} packet {i}");
 
             // Our writer reproduces the packet byte for byte.
-            let csrcs: Vec<u32> = p.csrcs().collect();
-            let mut builder = RtpBuilder::new()
-                .marker(p.marker())
-                .payload_type(p.payload_type())
-                .sequence_number(p.sequence_number())
-                .timestamp(p.timestamp())
-                .ssrc(p.ssrc())
-                .csrcs(&csrcs)
-                .payload(p.payload())
-                .padding(p.padding().len() as u8);
-            if let Some(ext) = p.extension() {
-                builder = builder.extension(ExtensionToWrite::Generic {
-                    profile: ext.profile(),
-                    data: ext.data(),
-                });
-            }
+            let builder = RtpBuilder::from_packet(&p);
             let mut out = vec![0u8; datagram.len()];
             assert_eq!(builder.write(&mut out), Ok(datagram.len()));
             if p.padding().iter().rev().skip(1).all(|&b| b == 0) {

@@ -220,7 +220,7 @@ proptest! {
         data[0] = 0x80 | (data[0] & 0x3f);
         let Ok(p) = RtpPacket::parse(&data) else { return Ok(()) };
         let csrcs: Vec<u32> = p.csrcs().collect();
-        let mut builder = RtpBuilder::new()
+        let mut by_hand = RtpBuilder::new()
             .marker(p.marker())
             .payload_type(p.payload_type())
             .sequence_number(p.sequence_number())
@@ -230,8 +230,10 @@ proptest! {
             .payload(p.payload())
             .padding(p.padding().len() as u8);
         if let Some(ext) = p.extension() {
-            builder = builder.extension(ExtensionToWrite::Generic { profile: ext.profile(), data: ext.data() });
+            by_hand = by_hand.extension(ExtensionToWrite::Generic { profile: ext.profile(), data: ext.data() });
         }
+        let builder = RtpBuilder::from_packet(&p);
+        prop_assert_eq!(builder, by_hand);
         let mut out = vec![0u8; 512];
         let len = builder.write(&mut out).unwrap();
         let q = RtpPacket::parse(&out[..len]).unwrap();

@@ -2,8 +2,8 @@
 
 use bytes::BytesMut;
 
-use super::FIXED_HEADER_LEN;
 use super::extension::{ExtensionElement, ONE_BYTE_PROFILE, TWO_BYTE_PROFILE};
+use super::{FIXED_HEADER_LEN, RtpPacket};
 use crate::error::RtpWriteError;
 use crate::wire::Cursor;
 
@@ -93,6 +93,56 @@ impl ExtensionToWrite<'_> {
     }
 }
 
+/// The contributing sources to write: values the caller gives, or the wire
+/// bytes of a parsed packet (so [`RtpBuilder::from_packet`] needs no buffer).
+#[derive(Clone, Copy, Debug)]
+enum CsrcList<'a> {
+    Values(&'a [u32]),
+    /// A whole number of 4-byte big-endian identifiers.
+    Wire(&'a [u8]),
+}
+
+impl CsrcList<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        match self {
+            CsrcList::Values(values) => values.len(),
+            CsrcList::Wire(bytes) => bytes.len() / 4,
+        }
+    }
+
+    #[inline]
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        let (values, wire): (&[u32], &[[u8; 4]]) = match self {
+            CsrcList::Values(values) => (values, &[]),
+            CsrcList::Wire(bytes) => (&[], bytes.as_chunks::<4>().0),
+        };
+        values
+            .iter()
+            .copied()
+            .chain(wire.iter().map(|c| u32::from_be_bytes(*c)))
+    }
+}
+
+impl Default for CsrcList<'_> {
+    fn default() -> Self {
+        CsrcList::Values(&[])
+    }
+}
+
+/// Equal when the same identifiers are listed, whichever way they were given.
+impl PartialEq for CsrcList<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for CsrcList<'_> {}
+
 /// Writes one RTP packet: header fields, CSRCs, a header extension, payload
 /// and padding, into a `&mut [u8]` or a `BytesMut`, without allocating.
 ///
@@ -127,7 +177,7 @@ pub struct RtpBuilder<'a> {
     sequence_number: u16,
     timestamp: u32,
     ssrc: u32,
-    csrcs: &'a [u32],
+    csrcs: CsrcList<'a>,
     extension: Option<ExtensionToWrite<'a>>,
     payload: &'a [u8],
     padding: u8,
@@ -143,10 +193,56 @@ impl<'a> RtpBuilder<'a> {
             sequence_number: 0,
             timestamp: 0,
             ssrc: 0,
-            csrcs: &[],
+            csrcs: CsrcList::Values(&[]),
             extension: None,
             payload: &[],
             padding: 0,
+        }
+    }
+
+    /// A builder that writes `packet` again: every header field, the CSRCs,
+    /// the header extension (as its profile value and data, whatever the
+    /// form), the payload and the padding length. Change what you need
+    /// before writing: this is how a relay or an SBC rewrites SSRC, sequence
+    /// numbers or the payload type of the packets it forwards.
+    ///
+    /// Written back unchanged, the packet is the same byte for byte, except
+    /// that the padding bytes before the count octet come out as zeros (RFC
+    /// 3550 leaves their content open).
+    ///
+    /// ```
+    /// use call_media::rtp::{RtpBuilder, RtpPacket};
+    ///
+    /// let received = [
+    ///     0x81, 0x00, 0x00, 0x07, 0, 0, 0x04, 0x60, 0x12, 0x34, 0x56, 0x78, // CC=1
+    ///     0xca, 0xfe, 0xf0, 0x0d, // CSRC
+    ///     0xd5, 0xd5, // payload
+    /// ];
+    /// let packet = RtpPacket::parse(&received)?;
+    /// let mut out = [0u8; 64];
+    /// let len = RtpBuilder::from_packet(&packet).ssrc(0x0bad_cafe).write(&mut out)?;
+    /// let forwarded = RtpPacket::parse(&out[..len])?;
+    /// assert_eq!(forwarded.ssrc(), 0x0bad_cafe);
+    /// assert_eq!(forwarded.csrcs().collect::<Vec<_>>(), [0xcafe_f00d]);
+    /// assert_eq!(&out[12..len], &received[12..]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn from_packet(packet: &RtpPacket<'a>) -> Self {
+        RtpBuilder {
+            marker: packet.marker(),
+            payload_type: packet.payload_type(),
+            sequence_number: packet.sequence_number(),
+            timestamp: packet.timestamp(),
+            ssrc: packet.ssrc(),
+            csrcs: CsrcList::Wire(packet.csrc_bytes()),
+            extension: packet.extension().map(|e| ExtensionToWrite::Generic {
+                profile: e.profile(),
+                data: e.data(),
+            }),
+            payload: packet.payload(),
+            // The count octet is one byte, so a parsed padding fits.
+            padding: u8::try_from(packet.padding().len()).unwrap_or(u8::MAX),
         }
     }
 
@@ -188,7 +284,7 @@ impl<'a> RtpBuilder<'a> {
     /// Sets the contributing sources (at most 15).
     #[inline]
     pub const fn csrcs(mut self, csrcs: &'a [u32]) -> Self {
-        self.csrcs = csrcs;
+        self.csrcs = CsrcList::Values(csrcs);
         self
     }
 
@@ -273,8 +369,13 @@ impl<'a> RtpBuilder<'a> {
         };
         *header = [b0, b1, s0, s1, t0, t1, t2, t3, c0, c1, c2, c3];
         let mut out = Cursor::at(buf, FIXED_HEADER_LEN);
-        for &csrc in self.csrcs {
-            out.put_u32(csrc).map_err(overflow)?;
+        match self.csrcs {
+            CsrcList::Values(values) => {
+                for &csrc in values {
+                    out.put_u32(csrc).map_err(overflow)?;
+                }
+            }
+            CsrcList::Wire(bytes) => out.put(bytes).map_err(overflow)?,
         }
         if let (Some(extension), Some((profile, len))) = (self.extension, ext) {
             let padded = len.next_multiple_of(4);
@@ -391,6 +492,69 @@ mod tests {
         assert_eq!(got, elements);
         assert_eq!(p.payload(), &payload);
         assert_eq!(p.padding(), &[0, 0, 3]);
+    }
+
+    #[test]
+    fn from_packet_writes_the_same_bytes_and_takes_changes() {
+        let csrcs = [0x0102_0304, 0xa0b0_c0d0];
+        let elements = [
+            ExtensionElement::new(7, &[1, 2]),
+            ExtensionElement::new(2, &[]),
+        ];
+        let payload = [0x55; 9];
+        let mut original = [0u8; 128];
+        let len = RtpBuilder::new()
+            .marker(true)
+            .payload_type(101)
+            .sequence_number(9)
+            .timestamp(160)
+            .ssrc(0x0a0b_0c0d)
+            .csrcs(&csrcs)
+            .extension(ExtensionToWrite::TwoByte {
+                appbits: 3,
+                elements: &elements,
+            })
+            .payload(&payload)
+            .padding(5)
+            .write(&mut original)
+            .unwrap();
+        let original = &original[..len];
+        let p = RtpPacket::parse(original).unwrap();
+
+        let again = RtpBuilder::from_packet(&p);
+        assert_eq!(again.wire_len(), Ok(len));
+        let mut out = [0u8; 128];
+        assert_eq!(again.write(&mut out), Ok(len));
+        assert_eq!(&out[..len], original);
+        // CSRCs given as values or carried as wire bytes compare equal.
+        assert_eq!(
+            again,
+            RtpBuilder::new()
+                .marker(true)
+                .payload_type(101)
+                .sequence_number(9)
+                .timestamp(160)
+                .ssrc(0x0a0b_0c0d)
+                .csrcs(&csrcs)
+                .extension(ExtensionToWrite::Generic {
+                    profile: 0x1003,
+                    data: p.extension().unwrap().data(),
+                })
+                .payload(&payload)
+                .padding(5)
+        );
+
+        // A relay's rewrite: new SSRC and sequence number, the rest kept.
+        let len = again
+            .ssrc(0xfeed_f00d)
+            .sequence_number(1000)
+            .write(&mut out)
+            .unwrap();
+        let q = RtpPacket::parse(&out[..len]).unwrap();
+        assert_eq!((q.ssrc(), q.sequence_number()), (0xfeed_f00d, 1000));
+        assert_eq!(q.csrcs().collect::<Vec<_>>(), csrcs);
+        assert_eq!(q.extension(), p.extension());
+        assert_eq!((q.payload(), q.padding()), (p.payload(), p.padding()));
     }
 
     #[test]

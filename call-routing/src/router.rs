@@ -438,12 +438,10 @@ struct Membership {
     member: u32,
     level: Level,
     channel: Channel,
-    /// Some while the agent is available in the queue: the key of its
-    /// live entry in the queue's sets.
-    key: Option<SortKey>,
-    /// Generation of the agent's newest entry in the queue's sets (from a
-    /// router-wide counter, so never reused); older entries are stale (see
-    /// [`Queue::stale`]).
+    /// While the agent is available in the queue, the generation of its
+    /// live entry in the queue's sets (from a router-wide counter, so never
+    /// reused; its key is in the queue's member table); 0 otherwise. Older
+    /// entries are stale (see [`Queue::stale`]).
     generation: u64,
     calls: u64,
 }
@@ -462,7 +460,6 @@ impl Default for Membership {
             member: 0,
             level: Level::MIN,
             channel: Channel::VOICE,
-            key: None,
             generation: 0,
             calls: 0,
         }
@@ -521,6 +518,13 @@ impl Agent {
             .all(|(s, min)| self.level_in(*s).is_some_and(|l| l >= *min))
     }
 
+    /// Whether the agent can take a contact on some channel.
+    fn can_take_any(&self) -> bool {
+        self.ready
+            && self.wrap_up_until.is_none()
+            && self.channels.iter().any(|c| c.in_use < c.capacity)
+    }
+
     fn can_take(&self, channel: Channel) -> bool {
         self.ready
             && self.wrap_up_until.is_none()
@@ -548,14 +552,17 @@ struct Queue {
     all_agents: RunSet<AgentEntry>,
     /// Members available now (live entries of `all_agents`).
     available: usize,
-    /// Per member index: the generation of the member's live entry, 0 while
-    /// it is not available (or the index is free).
-    member_generation: Vec<u64>,
+    /// Per member index: the generation and key of the member's live entry;
+    /// generation 0 while it is not available (or the index is free).
+    member_table: Vec<Member>,
     /// Member indexes free for reuse.
     free_members: Vec<u32>,
     /// Entries made stale since the last purge; a purge runs when this
-    /// exceeds the live entries plus [`STALE_SLACK`], so stale entries
-    /// never outnumber live ones by more than that.
+    /// exceeds twice the live entries plus [`STALE_SLACK`], which bounds the
+    /// sets' memory to three times the live entries plus that. (An agent
+    /// serving k queues leaves k - 1 stale entries per contact, which leave
+    /// at the head in the normal flow; the factor lets that steady state
+    /// run without purges, whose cost is linear in the set.)
     stale: usize,
     /// Whether `agents` (the per-level sets) is maintained: from the start
     /// for level-preferring strategies and bullseye queues, and from the
@@ -581,22 +588,34 @@ struct Queue {
 /// never decides it.
 type AgentEntry = (SortKey, AgentId, u64, Slot, u32);
 
-/// Stale agent entries a queue tolerates beyond its live ones before a purge.
+/// Stale agent entries a queue tolerates beyond twice its live ones before
+/// a purge.
 const STALE_SLACK: usize = 64;
 
 /// Whether an agent entry is live: it is the newest entry of a member that
 /// is available now. Reads only the queue's own member table, never the
 /// agent's record.
-fn agent_entry_live(member_generation: &[u64], (_, _, generation, _, member): &AgentEntry) -> bool {
-    member_generation.get(*member as usize) == Some(generation)
+fn agent_entry_live(members: &[Member], (_, _, generation, _, member): &AgentEntry) -> bool {
+    members
+        .get(*member as usize)
+        .is_some_and(|m| m.generation == *generation)
+}
+
+/// A queue's view of one member: its live entry, if it is available.
+#[derive(Clone, Copy, Debug, Default)]
+struct Member {
+    /// Generation of the live entry; 0 while not available.
+    generation: u64,
+    /// Key of the live entry.
+    key: SortKey,
 }
 
 /// Pops the stale entries at the head of `set`.
-fn trim(set: &mut RunSet<AgentEntry>, member_generation: &[u64]) {
+fn trim(set: &mut RunSet<AgentEntry>, members: &[Member]) {
     while let Some(first) = set.first()
-        && !agent_entry_live(member_generation, &first)
+        && !agent_entry_live(members, &first)
     {
-        set.remove(&first);
+        set.pop_first();
     }
 }
 /// A waiting call in a queue's set: its key, id and slot.
@@ -615,17 +634,17 @@ impl Queue {
     /// Drops the stale entries at the head of `all_agents` and of the level
     /// sets from `from` up, so a search finds a live entry first.
     fn trim_agents(&mut self, from: Level) {
-        trim(&mut self.all_agents, &self.member_generation);
+        trim(&mut self.all_agents, &self.member_table);
         if self.level_index {
             for set in self.agents.get_mut(from.index()..).unwrap_or(&mut []) {
-                trim(set, &self.member_generation);
+                trim(set, &self.member_table);
             }
         }
     }
 
     /// Drops every stale entry.
     fn purge_agents(&mut self) {
-        let generations = &self.member_generation;
+        let generations = &self.member_table;
         let live = |e: &AgentEntry| agent_entry_live(generations, e);
         self.all_agents.retain(live);
         for set in &mut self.agents {
@@ -908,7 +927,7 @@ impl Router {
                 agents: Default::default(),
                 all_agents: RunSet::default(),
                 available: 0,
-                member_generation: Vec::new(),
+                member_table: Vec::new(),
                 free_members: Vec::new(),
                 stale: 0,
                 level_index,
@@ -956,8 +975,8 @@ impl Router {
         let member = match q.free_members.pop() {
             Some(member) => member,
             None => {
-                q.member_generation.push(0);
-                u32::try_from(q.member_generation.len() - 1).unwrap_or(u32::MAX)
+                q.member_table.push(Member::default());
+                u32::try_from(q.member_table.len() - 1).unwrap_or(u32::MAX)
             }
         };
         a.memberships.push(Membership {
@@ -966,7 +985,6 @@ impl Router {
             member,
             level,
             channel: q.config.channel,
-            key: None,
             generation: 0,
             calls: 0,
         });
@@ -1128,8 +1146,8 @@ impl Router {
             if let Some(q) = self.queues.at_mut(m.qslot) {
                 q.members = q.members.saturating_sub(1);
                 // Not ready any more, so its entries are stale already.
-                if let Some(g) = q.member_generation.get_mut(m.member as usize) {
-                    *g = 0;
+                if let Some(entry) = q.member_table.get_mut(m.member as usize) {
+                    entry.generation = 0;
                 }
                 q.free_members.push(m.member);
                 touched.push(m.queue);
@@ -1245,6 +1263,11 @@ impl Router {
         let Some(agent) = self.agents.at_mut(aslot) else {
             return;
         };
+        // The common cases after an offer or a completion: nothing to take,
+        // nothing listed.
+        if !agent.can_take_any() && agent.memberships.iter().all(|m| m.generation == 0) {
+            return;
+        }
         // Queues whose stale entries passed the bound (rare).
         let mut purge: SmallVec<Slot, 2> = SmallVec::default();
         for i in 0..agent.memberships.len() {
@@ -1253,7 +1276,6 @@ impl Router {
                 member,
                 level,
                 channel,
-                key: old,
                 generation,
                 calls,
                 ..
@@ -1262,12 +1284,18 @@ impl Router {
                 continue;
             };
             let can = agent.can_take(channel);
-            if !can && old.is_none() || can && old.is_some() && !rekey {
+            let listed = generation != 0;
+            if !can && !listed || can && listed && !rekey {
                 continue;
             }
             let Some(queue) = self.queues.at_mut(qslot) else {
                 continue;
             };
+            let old = queue
+                .member_table
+                .get(member as usize)
+                .filter(|_| listed)
+                .map(|m| m.key);
             let (key, generation) = if can {
                 let key = strategy_key(
                     queue.strategy.as_mut(),
@@ -1286,15 +1314,18 @@ impl Router {
                 queue.insert_agent(level, (key, id, generation, aslot, member));
                 (Some(key), generation)
             } else {
-                (None, generation)
+                (None, 0)
             };
-            if let Some(g) = queue.member_generation.get_mut(member as usize) {
-                *g = if key.is_some() { generation } else { 0 };
+            if let Some(m) = queue.member_table.get_mut(member as usize) {
+                m.generation = generation;
+                if let Some(key) = key {
+                    m.key = key;
+                }
             }
             if old.is_some() {
                 queue.available -= 1;
                 queue.stale += 1;
-                if queue.stale > queue.available + STALE_SLACK {
+                if queue.stale > 2 * queue.available + STALE_SLACK {
                     purge.push(qslot);
                 }
             }
@@ -1302,7 +1333,6 @@ impl Router {
                 queue.available += 1;
             }
             if let Some(m) = agent.memberships.get_mut(i) {
-                m.key = key;
                 m.generation = generation;
             }
         }
@@ -1525,7 +1555,7 @@ impl Router {
         }
         q.level_index = true;
         for entry in q.all_agents.iter() {
-            if !agent_entry_live(&q.member_generation, &entry) {
+            if !agent_entry_live(&q.member_table, &entry) {
                 continue;
             }
             let level = self
@@ -1563,7 +1593,7 @@ impl Router {
             return false;
         };
         match self.find_agent(call, &[]) {
-            Some((_, _, _, aslot, _)) => self.offer(cslot, aslot, now),
+            Some((_, _, _, aslot, _)) => self.offer(cslot, aslot, false, now),
             None => false,
         }
     }
@@ -1963,7 +1993,7 @@ impl Router {
         let ok = |e: &AgentEntry| {
             let (_, a, _, slot, _) = e;
             !exclude.contains(a)
-                && agent_entry_live(&q.member_generation, e)
+                && agent_entry_live(&q.member_table, e)
                 && (call.skills.is_empty()
                     || self
                         .agents
@@ -2028,7 +2058,7 @@ impl Router {
     /// [`Router::dispatch_agent`] by slot.
     fn dispatch_agent_at(&mut self, aslot: Slot, now: Timestamp) {
         while let Some(cslot) = self.find_call(aslot, now) {
-            if !self.offer(cslot, aslot, now) {
+            if !self.offer(cslot, aslot, true, now) {
                 break;
             }
         }
@@ -2038,7 +2068,7 @@ impl Router {
     /// policy; calls held for it as preferred agent come first.
     fn find_call(&self, aslot: Slot, now: Timestamp) -> Option<Slot> {
         let agent = self.agents.at(aslot)?;
-        if !agent.ready || agent.wrap_up_until.is_some() {
+        if !agent.can_take_any() {
             return None;
         }
         for (_, call) in &agent.preferred {
@@ -2122,7 +2152,7 @@ impl Router {
             let Some((_, agent, _, aslot, _)) = self.find_agent(call, &rung) else {
                 break;
             };
-            if !self.offer(cslot, aslot, now) {
+            if !self.offer(cslot, aslot, true, now) {
                 break;
             }
             if fan_out == 1 {
@@ -2133,9 +2163,10 @@ impl Router {
     }
 
     /// Reserves an agent for a call (both by slot) and emits the offer.
-    /// Returns false if the pair is not valid (which the callers' selection
-    /// rules out).
-    fn offer(&mut self, cslot: Slot, aslot: Slot, now: Timestamp) -> bool {
+    /// `listed` is false for a call that has not been put in a waiting set
+    /// yet. Returns false if the pair is not valid (which the callers'
+    /// selection rules out).
+    fn offer(&mut self, cslot: Slot, aslot: Slot, listed: bool, now: Timestamp) -> bool {
         let (Some(id), Some(agent_id)) = (self.calls.id_at(cslot), self.agents.id_at(aslot)) else {
             return false;
         };
@@ -2157,13 +2188,20 @@ impl Router {
         let Some(membership) = agent.memberships.iter().find(|m| m.qslot == qslot) else {
             return false;
         };
-        let (level, queue_calls, known_key) = (membership.level, membership.calls, membership.key);
+        let (level, queue_calls, member, available) = (
+            membership.level,
+            membership.calls,
+            membership.member,
+            membership.generation != 0,
+        );
         if !agent.can_take(channel) {
             return false;
         }
         let first_offer = !matches!(call.state, CallState::Offered(_));
         let (visit, callback) = (call.visit, call.callback);
-        self.remove_waiting_at(cslot);
+        if listed {
+            self.remove_waiting_at(cslot);
+        }
         let reservation = ReservationId(self.next_reservation);
         self.next_reservation += 1;
         if let Some(call) = self.calls.at_mut(cslot) {
@@ -2191,6 +2229,11 @@ impl Router {
         if let (Some(q), Some(agent)) = (self.queues.at_mut(qslot), self.agents.at(aslot)) {
             // An agent taking a waiting call when it frees up was never put
             // back in the queue's set, so its key is computed here.
+            let known_key = q
+                .member_table
+                .get(member as usize)
+                .filter(|_| available)
+                .map(|m| m.key);
             let key = known_key.unwrap_or_else(|| {
                 strategy_key(
                     q.strategy.as_mut(),
@@ -2305,7 +2348,7 @@ impl Router {
                 if let Some(call) = self.calls.at(cslot)
                     && let Some((_, _, _, aslot, _)) = self.find_agent(call, &rung)
                 {
-                    self.offer(cslot, aslot, now);
+                    self.offer(cslot, aslot, true, now);
                 }
                 self.schedule(now + step, Timer::Progressive(id, visit));
             }
@@ -2500,11 +2543,11 @@ mod tests {
             assert_eq!(q.available, 20);
             let stored = q.all_agents.stored();
             assert!(
-                stored <= 2 * q.available + STALE_SLACK + 1,
+                stored <= 3 * q.available + STALE_SLACK + 1,
                 "{stored} stored"
             );
             for set in &q.agents {
-                assert!(set.stored() <= 2 * q.available + STALE_SLACK + 1);
+                assert!(set.stored() <= 3 * q.available + STALE_SLACK + 1);
             }
             most = most.max(stored);
         }

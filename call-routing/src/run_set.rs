@@ -89,6 +89,10 @@ pub(crate) struct RunSet<E> {
     runs: [Run<E>; MAX_RUNS],
     rest: BTreeSet<E>,
     len: usize,
+    /// The smallest entry and where it is (a run index, or [`MAX_RUNS`]
+    /// for the B-tree), kept up to date so reading and taking it are
+    /// constant time.
+    head: Option<(E, usize)>,
 }
 
 impl<E> Default for RunSet<E> {
@@ -97,6 +101,7 @@ impl<E> Default for RunSet<E> {
             runs: Default::default(),
             rest: BTreeSet::new(),
             len: 0,
+            head: None,
         }
     }
 }
@@ -140,22 +145,62 @@ impl<E: Ord + Copy> RunSet<E> {
                 }
             }
         }
-        match best.and_then(|(i, _)| self.runs.get_mut(i)) {
-            Some(run) => run.entries.push_back((e, true)),
+        let source = match best.and_then(|(i, _)| Some(i).zip(self.runs.get_mut(i))) {
+            Some((i, run)) => {
+                run.entries.push_back((e, true));
+                i
+            }
             None => {
                 self.rest.insert(e);
+                MAX_RUNS
             }
-        }
+        };
         self.len += 1;
+        if self.head.is_none_or(|(h, _)| e < h) {
+            self.head = Some((e, source));
+        }
     }
 
     /// Removes an entry; false if it was not in the set.
     pub(crate) fn remove(&mut self, e: &E) -> bool {
+        if self.head.is_some_and(|(h, _)| h == *e) {
+            return self.pop_first().is_some();
+        }
         let removed = self.runs.iter_mut().any(|run| run.remove(e)) || self.rest.remove(e);
         if removed {
             self.len -= 1;
         }
         removed
+    }
+
+    /// Removes and returns the smallest entry.
+    pub(crate) fn pop_first(&mut self) -> Option<E> {
+        let (e, source) = self.head?;
+        match self.runs.get_mut(source) {
+            Some(run) => {
+                run.entries.pop_front();
+                run.tidy();
+            }
+            None => {
+                self.rest.pop_first();
+            }
+        }
+        self.len -= 1;
+        self.find_head();
+        Some(e)
+    }
+
+    /// Recomputes `head`. Run fronts are always live (see `Run::tidy`).
+    fn find_head(&mut self) {
+        let mut best = self.rest.first().map(|e| (*e, MAX_RUNS));
+        for (i, run) in self.runs.iter().enumerate() {
+            if let Some((front, _)) = run.entries.front()
+                && best.is_none_or(|(b, _)| *front < b)
+            {
+                best = Some((*front, i));
+            }
+        }
+        self.head = best;
     }
 
     pub(crate) fn contains(&self, e: &E) -> bool {
@@ -171,16 +216,7 @@ impl<E: Ord + Copy> RunSet<E> {
 
     /// The smallest entry.
     pub(crate) fn first(&self) -> Option<E> {
-        // Run fronts are always live (see `Run::tidy`).
-        let mut best = self.rest.first().copied();
-        for run in &self.runs {
-            if let Some((front, _)) = run.entries.front()
-                && best.is_none_or(|b| *front < b)
-            {
-                best = Some(*front);
-            }
-        }
-        best
+        self.head.map(|(e, _)| e)
     }
 
     /// Every entry in order.
@@ -218,6 +254,7 @@ impl<E: Ord + Copy> RunSet<E> {
         }
         self.rest.retain(|e| keep(e));
         self.len = len + self.rest.len();
+        self.find_head();
     }
 
     /// Removes and returns every entry, in order.

@@ -476,31 +476,35 @@ impl Default for ChannelUse {
     }
 }
 
+/// An agent's routing record. The fields a decision reads come first, in
+/// declaration order (`repr(C)`), so a decision touches the record's first
+/// few cache lines only; skills, attributes and held calls follow.
 #[derive(Debug)]
+#[repr(C)]
 struct Agent {
-    /// Skills sorted by id.
-    skills: Vec<(SkillId, Level)>,
-    order: u32,
-    attributes: Vec<i64>,
-    wrap_up: Option<Duration>,
     ready: bool,
-    wrap_up_until: Option<Timestamp>,
-    last_seen: Timestamp,
     ring_no_answers: u32,
+    wrap_up_until: Option<Timestamp>,
     /// Inline: read on every decision that involves the agent.
     channels: SmallVec<ChannelUse, CHANNELS_INLINE>,
-    idle_since: Timestamp,
-    last_call_end: Option<Timestamp>,
-    calls: u64,
-    talk_time: Duration,
     /// Inline up to a few queues: read on every decision.
     memberships: SmallVec<Membership, MEMBERSHIPS_INLINE>,
-    /// Calls held for this agent as their preferred agent.
-    preferred: BTreeSet<(CallKey, CallId)>,
     /// Reservations ringing, by number (inline: touched on every offer).
     offers: SmallVec<u64, 2>,
     /// Calls connected, by number (inline: touched on every completion).
     connected: SmallVec<u64, 2>,
+    idle_since: Timestamp,
+    last_call_end: Option<Timestamp>,
+    calls: u64,
+    talk_time: Duration,
+    order: u32,
+    wrap_up: Option<Duration>,
+    last_seen: Timestamp,
+    attributes: Vec<i64>,
+    /// Skills sorted by id.
+    skills: Vec<(SkillId, Level)>,
+    /// Calls held for this agent as their preferred agent.
+    preferred: BTreeSet<(CallKey, CallId)>,
 }
 
 impl Agent {

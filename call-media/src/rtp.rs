@@ -74,16 +74,15 @@ impl<'a> RtpPacket<'a> {
             return Err(RtpError::BadVersion { version });
         }
         let csrc_count = b0 & 0x0f;
-        let mut header_len = FIXED_HEADER_LEN + 4 * usize::from(csrc_count);
-        if len < header_len {
+        let csrc_len = 4 * usize::from(csrc_count);
+        let mut header_len = FIXED_HEADER_LEN + csrc_len;
+        // `rest` walks forward through the packet, one checked split per part.
+        let Some(mut rest) = buf.get(header_len..) else {
             return Err(RtpError::CsrcOverrun { csrc_count, len });
-        }
+        };
         let mut extension = None;
         if b0 & 0x10 != 0 {
-            let Some((&[p0, p1, hi, lo], rest)) = buf
-                .get(header_len..)
-                .and_then(|b| b.split_first_chunk::<4>())
-            else {
+            let Some((&[p0, p1, hi, lo], after)) = rest.split_first_chunk::<4>() else {
                 return Err(RtpError::ExtensionOverrun {
                     needed: header_len + 4,
                     len,
@@ -91,16 +90,16 @@ impl<'a> RtpPacket<'a> {
             };
             let ext_len = 4 * usize::from(u16::from_be_bytes([hi, lo]));
             header_len += 4 + ext_len;
-            let Some(data) = rest.get(..ext_len) else {
+            let Some((data, after)) = after.split_at_checked(ext_len) else {
                 return Err(RtpError::ExtensionOverrun {
                     needed: header_len,
                     len,
                 });
             };
             extension = Some(HeaderExtension::new(u16::from_be_bytes([p0, p1]), data));
+            rest = after;
         }
-        // `header_len <= len` holds here; `get` states it without a panic path.
-        let mut payload = buf.get(header_len..).unwrap_or_default();
+        let mut payload = rest;
         if b0 & 0x20 != 0 {
             // RFC 3550 §5.1: the last octet counts the padding, itself included.
             let count = buf.last().copied().unwrap_or(0);

@@ -390,27 +390,29 @@ impl Ringing {
     }
 }
 
+/// A call. What a decision reads comes first (`repr(C)`).
 #[derive(Debug)]
+#[repr(C)]
 struct Call {
-    queue: QueueId,
+    state: CallState,
     /// The queue's slot in the router's queue table.
     qslot: Slot,
+    queue: QueueId,
+    /// Bumped on every queue change, so timers of an earlier visit are stale.
+    visit: u32,
+    /// Current minimum level (lowered by bullseye rings).
+    level: Level,
+    callback: bool,
     key: CallKey,
+    skills: Vec<(SkillId, Level)>,
     arrived: Timestamp,
     entered: Timestamp,
     priority: i32,
     /// Minimum level as requested.
     min_level: Level,
-    /// Current minimum level (lowered by bullseye rings).
-    level: Level,
-    skills: Vec<(SkillId, Level)>,
     preferred: Option<PreferredAgent>,
     /// Next bullseye ring to open.
     ring: usize,
-    /// Bumped on every queue change, so timers of an earlier visit are stale.
-    visit: u32,
-    callback: bool,
-    state: CallState,
 }
 
 #[derive(Debug)]
@@ -543,24 +545,23 @@ impl Agent {
     }
 }
 
+/// A queue. The counters and sets a decision reads come first, in
+/// declaration order (`repr(C)`): the waiting-call sets right after the
+/// counters, so finding a queue's head call reads two cache lines.
 #[derive(Debug)]
+#[repr(C)]
 struct Queue {
-    config: QueueConfig,
-    strategy: Box<dyn Strategy>,
-    /// Available members per level. Entries are removed lazily: an agent
-    /// that stops being available (or gets a new key) leaves its entry
-    /// behind, stale, and stale entries are dropped when met at the head of
-    /// a set or by a purge (see `stale`).
-    agents: [RunSet<AgentEntry>; Level::COUNT],
-    /// Available members of every level, for calls that accept any level.
-    all_agents: RunSet<AgentEntry>,
+    waiting: usize,
+    /// Bit `l` set when `calls[l]` is not empty.
+    call_levels: u16,
+    /// Waiting calls with extra skill requirements (0: no filtering needed).
+    filtered_calls: usize,
+    /// Whether `agents` (the per-level sets) is maintained: from the start
+    /// for level-preferring strategies and bullseye queues, and from the
+    /// first call with a minimum level otherwise.
+    level_index: bool,
     /// Members available now (live entries of `all_agents`).
     available: usize,
-    /// Per member index: the generation and key of the member's live entry;
-    /// generation 0 while it is not available (or the index is free).
-    member_table: Vec<Member>,
-    /// Member indexes free for reuse.
-    free_members: Vec<u32>,
     /// Entries made stale since the last purge; a purge runs when this
     /// exceeds twice the live entries plus [`STALE_SLACK`], which bounds the
     /// sets' memory to three times the live entries plus that. (An agent
@@ -568,22 +569,27 @@ struct Queue {
     /// at the head in the normal flow; the factor lets that steady state
     /// run without purges, whose cost is linear in the set.)
     stale: usize,
-    /// Whether `agents` (the per-level sets) is maintained: from the start
-    /// for level-preferring strategies and bullseye queues, and from the
-    /// first call with a minimum level otherwise.
-    level_index: bool,
-    /// Waiting calls per current minimum level (keys are unique, so the
-    /// ids and slots never decide the order).
-    calls: [RunSet<CallEntry>; Level::COUNT],
-    /// Bit `l` set when `calls[l]` is not empty.
-    call_levels: u16,
-    /// Waiting calls with extra skill requirements (0: no filtering needed).
-    filtered_calls: usize,
-    waiting: usize,
     members: u32,
     ready_members: u32,
     /// Moving average of handle time, for expected-wait estimates.
     aht_s: f64,
+    strategy: Box<dyn Strategy>,
+    /// Per member index: the generation and key of the member's live entry;
+    /// generation 0 while it is not available (or the index is free).
+    member_table: Vec<Member>,
+    /// Waiting calls per current minimum level (keys are unique, so the
+    /// ids and slots never decide the order).
+    calls: [RunSet<CallEntry>; Level::COUNT],
+    config: QueueConfig,
+    /// Available members of every level, for calls that accept any level.
+    all_agents: RunSet<AgentEntry>,
+    /// Available members per level. Entries are removed lazily: an agent
+    /// that stops being available (or gets a new key) leaves its entry
+    /// behind, stale, and stale entries are dropped when met at the head of
+    /// a set or by a purge (see `stale`).
+    agents: [RunSet<AgentEntry>; Level::COUNT],
+    /// Member indexes free for reuse.
+    free_members: Vec<u32>,
 }
 
 /// An available agent in a queue's set: its key, id, the generation of

@@ -652,6 +652,21 @@ impl Queue {
         }
     }
 
+    /// A member stops being available: its entries go stale in place.
+    /// Returns whether the stale entries now call for a purge.
+    fn unlist(&mut self, member: u32) -> bool {
+        if let Some(m) = self.member_table.get_mut(member as usize) {
+            m.generation = 0;
+        }
+        self.available -= 1;
+        self.stale += 1;
+        self.stale_over_bound()
+    }
+
+    fn stale_over_bound(&self) -> bool {
+        self.stale > 2 * self.available + STALE_SLACK
+    }
+
     /// Drops every stale entry.
     fn purge_agents(&mut self) {
         let generations = &self.member_table;
@@ -1273,13 +1288,29 @@ impl Router {
         let Some(agent) = self.agents.at_mut(aslot) else {
             return;
         };
-        // The common cases after an offer or a completion: nothing to take,
-        // nothing listed.
-        if !agent.can_take_any() && agent.memberships.iter().all(|m| m.generation == 0) {
-            return;
-        }
         // Queues whose stale entries passed the bound (rare).
         let mut purge: SmallVec<Slot, 2> = SmallVec::default();
+        if !agent.can_take_any() {
+            // The common cases after an offer or a completion: the agent
+            // leaves every set it is in (its entries go stale in place),
+            // or is in none.
+            for m in agent.memberships.iter_mut() {
+                if m.generation != 0 {
+                    m.generation = 0;
+                    if let Some(queue) = self.queues.at_mut(m.qslot)
+                        && queue.unlist(m.member)
+                    {
+                        purge.push(m.qslot);
+                    }
+                }
+            }
+            for qslot in purge.iter() {
+                if let Some(queue) = self.queues.at_mut(*qslot) {
+                    queue.purge_agents();
+                }
+            }
+            return;
+        }
         for i in 0..agent.memberships.len() {
             let Some(&Membership {
                 qslot,
@@ -1335,7 +1366,7 @@ impl Router {
             if old.is_some() {
                 queue.available -= 1;
                 queue.stale += 1;
-                if queue.stale > 2 * queue.available + STALE_SLACK {
+                if queue.stale_over_bound() {
                     purge.push(qslot);
                 }
             }
@@ -1437,17 +1468,18 @@ impl Router {
                 limit: MAX_CALL_SKILLS,
             });
         }
-        self.check_admission(queue, now)?;
+        let qslot = self
+            .queues
+            .slot(&queue)
+            .ok_or(EnqueueError::UnknownQueue { queue })?;
+        self.check_admission_at(qslot, queue, now)?;
         let seq = self.next_seq;
         self.next_seq += 1;
-        let Some(qslot) = self.queues.slot(&queue) else {
-            return Err(EnqueueError::UnknownQueue { queue });
-        };
         let Some(q) = self.queues.at(qslot) else {
             return Err(EnqueueError::UnknownQueue { queue });
         };
         let key = call_key(q.config.ordering, request.priority, arrived, seq);
-        self.calls.insert(
+        let cslot = self.calls.insert(
             call,
             Call {
                 queue,
@@ -1466,15 +1498,29 @@ impl Router {
                 state: CallState::Waiting,
             },
         );
-        self.start_visit(call, now);
+        self.start_visit(cslot, now);
         self.prune_timers();
         Ok(())
     }
 
     fn check_admission(&self, queue: QueueId, now: Timestamp) -> Result<(), EnqueueError> {
+        let qslot = self
+            .queues
+            .slot(&queue)
+            .ok_or(EnqueueError::UnknownQueue { queue })?;
+        self.check_admission_at(qslot, queue, now)
+    }
+
+    /// [`Router::check_admission`] by slot.
+    fn check_admission_at(
+        &self,
+        qslot: Slot,
+        queue: QueueId,
+        now: Timestamp,
+    ) -> Result<(), EnqueueError> {
         let q = self
             .queues
-            .get(&queue)
+            .at(qslot)
             .ok_or(EnqueueError::UnknownQueue { queue })?;
         if let Some(max_length) = q.config.max_length
             && q.waiting >= max_length
@@ -1494,29 +1540,35 @@ impl Router {
 
     /// Schedules a call's timers in its (new) queue and places it: with its
     /// preferred agent if that agent serves the queue, else in the queue.
-    fn start_visit(&mut self, id: CallId, now: Timestamp) {
-        if let Some(call) = self.calls.get(&id)
+    fn start_visit(&mut self, cslot: Slot, now: Timestamp) {
+        let Some(id) = self.calls.id_at(cslot) else {
+            return;
+        };
+        if let Some(call) = self.calls.at(cslot)
             && call.level > Level::MIN
         {
             self.enable_level_index(call.queue);
         }
-        let Some(call) = self.calls.get(&id) else {
+        let Some(call) = self.calls.at(cslot) else {
             return;
         };
-        let Some(q) = self.queues.get(&call.queue) else {
+        let Some(q) = self.queues.at(call.qslot) else {
             return;
         };
         let visit = call.visit;
-        let mut timers = Vec::new();
-        if let Some(max_wait) = q.config.max_wait {
-            timers.push((now + max_wait, Timer::MaxWait(id, visit)));
-        }
-        if let Some(ring) = q.config.bullseye.first() {
-            timers.push((now + ring.after, Timer::Bullseye(id, visit)));
-        }
-        if let Some(every) = q.config.announce_every {
-            timers.push((now + every, Timer::Announce(id, visit)));
-        }
+        // Up to three timers, without an allocation.
+        let timers = [
+            q.config
+                .max_wait
+                .map(|d| (now + d, Timer::MaxWait(id, visit))),
+            q.config
+                .bullseye
+                .first()
+                .map(|ring| (now + ring.after, Timer::Bullseye(id, visit))),
+            q.config
+                .announce_every
+                .map(|every| (now + every, Timer::Announce(id, visit))),
+        ];
         let announce = q.config.announce_every.is_some();
         let (queue_id, key) = (call.queue, call.key);
         let preferred = call.preferred.filter(|p| {
@@ -1524,11 +1576,11 @@ impl Router {
                 .get(&p.agent)
                 .is_some_and(|a| a.memberships.iter().any(|m| m.queue == queue_id))
         });
-        for (at, timer) in timers {
+        for (at, timer) in timers.into_iter().flatten() {
             self.schedule(at, timer);
         }
         if let Some(p) = preferred {
-            if let Some(call) = self.calls.get_mut(&id) {
+            if let Some(call) = self.calls.at_mut(cslot) {
                 call.state = CallState::Preferred(p.agent);
             }
             if let Some(agent) = self.agents.get_mut(&p.agent) {
@@ -1536,12 +1588,12 @@ impl Router {
             }
             self.schedule(now + p.timeout, Timer::Preferred(id, visit));
             self.dispatch_agent(p.agent, now);
-        } else if !self.offer_at_once(id, now) {
+        } else if !self.offer_at_once(cslot, now) {
             self.insert_waiting(id, now);
             self.dispatch_call(id, now);
         }
         if announce
-            && let Some(call) = self.calls.get(&id)
+            && let Some(call) = self.calls.at(cslot)
             && !matches!(
                 call.state,
                 CallState::Offered(_) | CallState::Connected { .. }
@@ -1584,10 +1636,7 @@ impl Router {
     /// Offers a call that just entered a queue to a free agent, if there is
     /// one, without passing through the waiting set. Ring-all calls take the
     /// general path.
-    fn offer_at_once(&mut self, id: CallId, now: Timestamp) -> bool {
-        let Some(cslot) = self.calls.slot(&id) else {
-            return false;
-        };
+    fn offer_at_once(&mut self, cslot: Slot, now: Timestamp) -> bool {
         let Some(call) = self.calls.at(cslot) else {
             return false;
         };
@@ -2455,7 +2504,9 @@ impl Router {
                     from,
                     to: OverflowTarget::Queue(to),
                 });
-                self.start_visit(id, now);
+                if let Some(cslot) = self.calls.slot(&id) {
+                    self.start_visit(cslot, now);
+                }
             }
             Some(OverflowTarget::External(x)) => {
                 self.calls.remove(&id);

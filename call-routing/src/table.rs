@@ -12,6 +12,7 @@
 //! memberships with the record); timers, which outlive records, keep ids.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// A hasher for small integer ids: one multiply, no per-map random state
@@ -113,30 +114,35 @@ impl<K: Copy + Eq + Hash, V> Table<K, V> {
             .map(|(k, _)| *k)
     }
 
-    /// Inserts a record, replacing any with the same id, and returns its slot.
+    /// Inserts a record, replacing any with the same id, and returns its
+    /// slot (one hash probe).
     pub(crate) fn insert(&mut self, id: K, value: V) -> Slot {
-        if let Some(slot) = self.slot(&id)
-            && let Some(entry) = self.slots.get_mut(slot as usize)
-        {
-            *entry = Some((id, value));
-            return slot;
-        }
-        let slot = match self.free.pop() {
-            Some(slot) => {
+        match self.index.entry(id) {
+            Entry::Occupied(e) => {
+                let slot = *e.get();
                 if let Some(entry) = self.slots.get_mut(slot as usize) {
                     *entry = Some((id, value));
                 }
                 slot
             }
-            None => {
-                // The router's limits keep the count far below u32::MAX.
-                let slot = Slot::try_from(self.slots.len()).unwrap_or(Slot::MAX);
-                self.slots.push(Some((id, value)));
+            Entry::Vacant(e) => {
+                let slot = match self.free.pop() {
+                    Some(slot) => {
+                        if let Some(entry) = self.slots.get_mut(slot as usize) {
+                            *entry = Some((id, value));
+                        }
+                        slot
+                    }
+                    None => {
+                        let slot = Slot::try_from(self.slots.len()).unwrap_or(Slot::MAX);
+                        self.slots.push(Some((id, value)));
+                        slot
+                    }
+                };
+                e.insert(slot);
                 slot
             }
-        };
-        self.index.insert(id, slot);
-        slot
+        }
     }
 
     pub(crate) fn remove(&mut self, id: &K) -> Option<V> {

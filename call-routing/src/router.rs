@@ -1928,7 +1928,7 @@ impl Router {
             return Err(CallError::NotConnected { call: id });
         };
         let qslot = call.qslot;
-        self.calls.remove(&id);
+        self.calls.discard(&id);
         let handle = now.saturating_duration_since(since);
         let (channel, queue_wrap) = match self.queues.at_mut(qslot) {
             Some(q) => {
@@ -2144,8 +2144,10 @@ impl Router {
         let policy = self.config.cross_queue;
         let now_key = key_micros(now);
         let bound = policy.starvation_bound.map(duration_key);
-        // (starving, score, entry): the smallest tuple wins.
-        let mut best: Option<(bool, i128, CallEntry)> = None;
+        // (not starving, score, queue key without its tie-breaking arrival
+        // time, slot): the smallest wins; `seq` is unique, so the slot
+        // never decides.
+        let mut best: Option<(bool, i128, i64, i64, u64, Slot)> = None;
         for m in agent.memberships.iter() {
             if !agent.can_take(m.channel) {
                 continue;
@@ -2176,12 +2178,12 @@ impl Router {
                     }
                 }
             };
-            let candidate = (!starving, score, head);
+            let candidate = (!starving, score, key.class, key.time, key.seq, head.2);
             if best.is_none_or(|b| candidate < b) {
                 best = Some(candidate);
             }
         }
-        best.map(|(_, _, (_, _, cslot))| cslot)
+        best.map(|(_, _, _, _, _, cslot)| cslot)
     }
 
     /// Offers a waiting call to the best agents its queue's strategy names.

@@ -145,6 +145,16 @@ impl<K: Copy + Eq + Hash, V> Table<K, V> {
         }
     }
 
+    /// Removes a record, dropping it in place (no move out of the slab).
+    pub(crate) fn discard(&mut self, id: &K) {
+        if let Some(slot) = self.index.remove(id) {
+            if let Some(entry) = self.slots.get_mut(slot as usize) {
+                *entry = None;
+            }
+            self.free.push(slot);
+        }
+    }
+
     pub(crate) fn remove(&mut self, id: &K) -> Option<V> {
         let slot = self.index.remove(id)?;
         let (_, value) = self.slots.get_mut(slot as usize)?.take()?;

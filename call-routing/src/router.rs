@@ -16,9 +16,9 @@
 //! queue's strategy (plus one such set per proficiency level once the queue
 //! uses levels: a level-preferring strategy, bullseye rings, or a call with a
 //! minimum level), and its waiting calls in one ordered set per minimum
-//! level, keyed by the static queue key. An agent is in a queue's sets
-//! exactly while it can take a contact of that queue's channel, and a call is
-//! in a set exactly while it waits. So:
+//! level, keyed by the static queue key. A call is in a set exactly while it
+//! waits; an agent has a live entry in a queue's sets exactly while it can
+//! take a contact of that queue's channel. So:
 //!
 //! - a call arriving looks at the first eligible agent of one set, or of at
 //!   most [`Level::COUNT`] per-level sets;
@@ -29,6 +29,17 @@
 //! Nothing is polled, and no decision visits all agents or all calls. Extra
 //! per-call skill requirements are checked on the candidates in key order,
 //! which costs one step per available agent that lacks them.
+//!
+//! The sets are sorted runs plus a B-tree: keys arrive almost in order (the
+//! time an agent became free, a call's arrival time less its priority boost),
+//! so most inserts append to a run and taking the best entry pops a run's
+//! front, both in constant time; only out-of-order entries pay the B-tree's
+//! logarithm. An agent that stops being available does not search its other
+//! queues' sets: its entries there go stale in place (each queue keeps a
+//! generation per member), are dropped when met at the head of a set, and a
+//! purge drops them all once they outnumber twice the live entries plus 64,
+//! which bounds the memory. Records live in slabs: a host id is looked up once
+//! per input, and everything inside a decision follows slot numbers.
 //!
 //! # Atomic select-and-reserve
 //!

@@ -181,7 +181,9 @@ impl<E: Ord + Copy> RunSet<E> {
         match self.runs.get_mut(source) {
             Some(run) => {
                 run.entries.pop_front();
-                run.tidy();
+                if run.dead > 0 {
+                    run.tidy();
+                }
             }
             None => {
                 self.rest.pop_first();
@@ -194,15 +196,15 @@ impl<E: Ord + Copy> RunSet<E> {
 
     /// Recomputes `head`. Run fronts are always live (see `Run::tidy`).
     fn find_head(&mut self) {
-        let mut best = self.rest.first().map(|e| (*e, MAX_RUNS));
+        let mut best = self.rest.first().map(|e| (e, MAX_RUNS));
         for (i, run) in self.runs.iter().enumerate() {
             if let Some((front, _)) = run.entries.front()
-                && best.is_none_or(|(b, _)| *front < b)
+                && best.is_none_or(|(b, _)| front < b)
             {
-                best = Some((*front, i));
+                best = Some((front, i));
             }
         }
-        self.head = best;
+        self.head = best.map(|(e, i)| (*e, i));
     }
 
     pub(crate) fn contains(&self, e: &E) -> bool {

@@ -1850,6 +1850,7 @@ impl Router {
             queue: r.queue,
             waited: now.saturating_duration_since(call.arrived),
         };
+        self.calls.set_hint(&r.call, aslot);
         if let Some(a) = self.agents.get_mut(&r.agent) {
             a.offers.retain(|x| *x != reservation.0);
             a.connected.push(r.call.0);
@@ -1929,15 +1930,27 @@ impl Router {
     /// The agent finished a connected call. Wrap-up starts (the agent's own
     /// or the queue's), in every queue the agent serves.
     pub fn complete(&mut self, id: CallId, now: Timestamp) -> Result<(), CallError> {
-        let call = self.calls.get(&id).ok_or(CallError::Unknown { call: id })?;
+        let (cslot, hint) = self
+            .calls
+            .slot_and_hint(&id)
+            .ok_or(CallError::Unknown { call: id })?;
+        let call = self
+            .calls
+            .at(cslot)
+            .ok_or(CallError::Unknown { call: id })?;
         let CallState::Connected {
             agent,
-            aslot,
+            aslot: connected,
             since,
         } = call.state
         else {
             return Err(CallError::NotConnected { call: id });
         };
+        // The index keeps a connected call's agent slot beside the call's
+        // slot: the agent's record is addressed without waiting for the
+        // call's record, so the processor fetches both at once.
+        debug_assert_eq!(hint, connected);
+        let aslot = hint;
         let qslot = call.qslot;
         self.calls.discard(&id);
         let handle = now.saturating_duration_since(since);

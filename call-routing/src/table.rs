@@ -49,10 +49,15 @@ pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 /// A slot number in a [`Table`].
 pub(crate) type Slot = u32;
 
+/// The hint of a record whose owner set none.
+pub(crate) const NO_HINT: u32 = u32::MAX;
+
 /// Records by id, stored densely and addressed by slot.
 #[derive(Debug)]
 pub(crate) struct Table<K, V> {
-    index: IdMap<K, Slot>,
+    /// Id to slot, plus a 32-bit hint the owner may keep beside the slot
+    /// (the router keeps a connected call's agent slot there).
+    index: IdMap<K, (Slot, u32)>,
     slots: Vec<Option<(K, V)>>,
     free: Vec<Slot>,
 }
@@ -79,7 +84,19 @@ impl<K: Copy + Eq + Hash, V> Table<K, V> {
 
     /// The slot of `id`'s record.
     pub(crate) fn slot(&self, id: &K) -> Option<Slot> {
+        self.index.get(id).map(|(slot, _)| *slot)
+    }
+
+    /// The slot of `id`'s record and its hint ([`NO_HINT`] if none was set).
+    pub(crate) fn slot_and_hint(&self, id: &K) -> Option<(Slot, u32)> {
         self.index.get(id).copied()
+    }
+
+    /// Sets the hint kept beside `id`'s slot.
+    pub(crate) fn set_hint(&mut self, id: &K, hint: u32) {
+        if let Some((_, h)) = self.index.get_mut(id) {
+            *h = hint;
+        }
     }
 
     pub(crate) fn get(&self, id: &K) -> Option<&V> {
@@ -118,8 +135,9 @@ impl<K: Copy + Eq + Hash, V> Table<K, V> {
     /// slot (one hash probe).
     pub(crate) fn insert(&mut self, id: K, value: V) -> Slot {
         match self.index.entry(id) {
-            Entry::Occupied(e) => {
-                let slot = *e.get();
+            Entry::Occupied(mut e) => {
+                let slot = e.get().0;
+                e.get_mut().1 = NO_HINT;
                 if let Some(entry) = self.slots.get_mut(slot as usize) {
                     *entry = Some((id, value));
                 }
@@ -139,7 +157,7 @@ impl<K: Copy + Eq + Hash, V> Table<K, V> {
                         slot
                     }
                 };
-                e.insert(slot);
+                e.insert((slot, NO_HINT));
                 slot
             }
         }
@@ -147,7 +165,7 @@ impl<K: Copy + Eq + Hash, V> Table<K, V> {
 
     /// Removes a record, dropping it in place (no move out of the slab).
     pub(crate) fn discard(&mut self, id: &K) {
-        if let Some(slot) = self.index.remove(id) {
+        if let Some((slot, _)) = self.index.remove(id) {
             if let Some(entry) = self.slots.get_mut(slot as usize) {
                 *entry = None;
             }
@@ -156,7 +174,7 @@ impl<K: Copy + Eq + Hash, V> Table<K, V> {
     }
 
     pub(crate) fn remove(&mut self, id: &K) -> Option<V> {
-        let slot = self.index.remove(id)?;
+        let (slot, _) = self.index.remove(id)?;
         let (_, value) = self.slots.get_mut(slot as usize)?.take()?;
         self.free.push(slot);
         Some(value)

@@ -573,13 +573,19 @@ struct Queue {
     level_index: bool,
     /// Members available now (live entries of `all_agents`).
     available: usize,
-    /// Entries made stale since the last purge; a purge runs when this
-    /// exceeds twice the live entries plus [`STALE_SLACK`], which bounds the
-    /// sets' memory to three times the live entries plus that. (An agent
-    /// serving k queues leaves k - 1 stale entries per contact, which leave
-    /// at the head in the normal flow; the factor lets that steady state
-    /// run without purges, whose cost is linear in the set.)
+    /// Stale entries in `all_agents` (the level sets hold copies of some of
+    /// them). Once they exceed twice the live entries plus [`STALE_SLACK`],
+    /// a sweep starts: every later staleness event examines the next
+    /// [`SWEEP_STEP`] entries and drops the stale ones, until the sweep has
+    /// passed the whole set. (An agent serving k queues leaves k - 1 stale
+    /// entries per contact, which leave at the head in the normal flow; the
+    /// factor lets that steady state run without sweeping, and sweeping in
+    /// steps keeps any one decision's share of it small.)
     stale: usize,
+    /// Where the running sweep continues: after this entry (`None`: from the
+    /// start); `sweeping` is false between sweeps.
+    sweep_after: Option<AgentEntry>,
+    sweeping: bool,
     members: u32,
     ready_members: u32,
     /// Moving average of handle time, for expected-wait estimates.
@@ -597,26 +603,28 @@ struct Queue {
     /// Available members per level. Entries are removed lazily: an agent
     /// that stops being available (or gets a new key) leaves its entry
     /// behind, stale, and stale entries are dropped when met at the head of
-    /// a set or by a purge (see `stale`).
+    /// a set or by a sweep (see `stale`).
     agents: [RunSet<AgentEntry>; Level::COUNT],
     /// Member indexes free for reuse.
     free_members: Vec<u32>,
 }
 
 /// An available agent in a queue's set: its key, id, the generation of
-/// the entry, its slot and its member index in the queue. The order is by
-/// key then id; an agent has at most one live entry per set, so the rest
-/// never decides it.
-type AgentEntry = (SortKey, AgentId, u64, Slot, u32);
+/// the entry, its slot, its member index in the queue and its level there.
+/// The order is by key then id; an agent has at most one live entry per
+/// set, so the rest never decides it.
+type AgentEntry = (SortKey, AgentId, u64, Slot, u32, Level);
 
 /// Stale agent entries a queue tolerates beyond twice its live ones before
-/// a purge.
+/// it starts sweeping.
 const STALE_SLACK: usize = 64;
+/// Entries a sweep examines per staleness event.
+const SWEEP_STEP: usize = 16;
 
 /// Whether an agent entry is live: it is the newest entry of a member that
 /// is available now. Reads only the queue's own member table, never the
 /// agent's record.
-fn agent_entry_live(members: &[Member], (_, _, generation, _, member): &AgentEntry) -> bool {
+fn agent_entry_live(members: &[Member], (_, _, generation, _, member, _): &AgentEntry) -> bool {
     members
         .get(*member as usize)
         .is_some_and(|m| m.generation == *generation)
@@ -655,7 +663,12 @@ impl Queue {
     /// Drops the stale entries at the head of `all_agents` and of the level
     /// sets from `from` up, so a search finds a live entry first.
     fn trim_agents(&mut self, from: Level) {
-        trim(&mut self.all_agents, &self.member_table);
+        while let Some(first) = self.all_agents.first()
+            && !agent_entry_live(&self.member_table, &first)
+        {
+            self.all_agents.pop_first();
+            self.drop_level_copy(&first);
+        }
         if self.level_index {
             for set in self.agents.get_mut(from.index()..).unwrap_or(&mut []) {
                 trim(set, &self.member_table);
@@ -663,30 +676,69 @@ impl Queue {
         }
     }
 
+    /// A stale entry left `all_agents`: count it, and drop its copy in
+    /// its level set (if that set is kept and still holds it).
+    #[inline]
+    fn drop_level_copy(&mut self, entry: &AgentEntry) {
+        self.stale = self.stale.saturating_sub(1);
+        if self.level_index
+            && let Some(set) = self.agents.get_mut(entry.5.index())
+        {
+            set.remove(entry);
+        }
+    }
+
     /// A member stops being available: its entries go stale in place.
-    /// Returns whether the stale entries now call for a purge.
-    fn unlist(&mut self, member: u32) -> bool {
+    fn unlist(&mut self, member: u32) {
         if let Some(m) = self.member_table.get_mut(member as usize) {
             m.generation = 0;
         }
         self.available -= 1;
+        self.note_stale();
+    }
+
+    /// One more entry went stale: start a sweep past the bound, and advance
+    /// a running one.
+    #[inline]
+    fn note_stale(&mut self) {
         self.stale += 1;
-        self.stale_over_bound()
-    }
-
-    fn stale_over_bound(&self) -> bool {
-        self.stale > 2 * self.available + STALE_SLACK
-    }
-
-    /// Drops every stale entry.
-    fn purge_agents(&mut self) {
-        let generations = &self.member_table;
-        let live = |e: &AgentEntry| agent_entry_live(generations, e);
-        self.all_agents.retain(live);
-        for set in &mut self.agents {
-            set.retain(live);
+        if self.sweeping || self.stale > 3 * self.available + STALE_SLACK {
+            self.sweep_step();
         }
-        self.stale = 0;
+    }
+
+    /// Examines the next [`SWEEP_STEP`] entries of `all_agents` and drops
+    /// the stale ones; the sweep ends when it reaches the end of the set.
+    #[cold]
+    #[inline(never)]
+    fn sweep_step(&mut self) {
+        if !self.sweeping {
+            self.sweeping = true;
+            self.sweep_after = None;
+        }
+        let lower = self.sweep_after.map_or(Bound::Unbounded, Bound::Excluded);
+        let mut stale: [Option<AgentEntry>; SWEEP_STEP] = [None; SWEEP_STEP];
+        let mut seen = 0;
+        for (e, slot) in self
+            .all_agents
+            .range((lower, Bound::Unbounded))
+            .zip(stale.iter_mut())
+        {
+            seen += 1;
+            self.sweep_after = Some(e);
+            if !agent_entry_live(&self.member_table, &e) {
+                *slot = Some(e);
+            }
+        }
+        for e in stale.iter().flatten() {
+            if self.all_agents.remove(e) {
+                self.drop_level_copy(e);
+            }
+        }
+        if seen < SWEEP_STEP {
+            self.sweeping = false;
+            self.sweep_after = None;
+        }
     }
 
     fn insert_call(&mut self, level: Level, entry: CallEntry, filtered: bool) {
@@ -831,7 +883,14 @@ fn first_agent(
         },
         Some(after) => set
             .range((
-                Bound::Excluded((after, AgentId(u32::MAX), u64::MAX, Slot::MAX, u32::MAX)),
+                Bound::Excluded((
+                    after,
+                    AgentId(u32::MAX),
+                    u64::MAX,
+                    Slot::MAX,
+                    u32::MAX,
+                    Level::MAX,
+                )),
                 Bound::Unbounded,
             ))
             .find(|e| ok(e))
@@ -962,6 +1021,8 @@ impl Router {
                 strategy,
                 agents: Default::default(),
                 all_agents: RunSet::default(),
+                sweep_after: None,
+                sweeping: false,
                 available: 0,
                 member_table: Vec::new(),
                 free_members: Vec::new(),
@@ -1299,8 +1360,6 @@ impl Router {
         let Some(agent) = self.agents.at_mut(aslot) else {
             return;
         };
-        // Queues whose stale entries passed the bound (rare).
-        let mut purge: SmallVec<Slot, 2> = SmallVec::default();
         if !agent.can_take_any() {
             // The common cases after an offer or a completion: the agent
             // leaves every set it is in (its entries go stale in place),
@@ -1308,16 +1367,9 @@ impl Router {
             for m in agent.memberships.iter_mut() {
                 if m.generation != 0 {
                     m.generation = 0;
-                    if let Some(queue) = self.queues.at_mut(m.qslot)
-                        && queue.unlist(m.member)
-                    {
-                        purge.push(m.qslot);
+                    if let Some(queue) = self.queues.at_mut(m.qslot) {
+                        queue.unlist(m.member);
                     }
-                }
-            }
-            for qslot in purge.iter() {
-                if let Some(queue) = self.queues.at_mut(*qslot) {
-                    queue.purge_agents();
                 }
             }
             return;
@@ -1363,7 +1415,7 @@ impl Router {
                 }
                 self.next_generation += 1;
                 let generation = self.next_generation;
-                queue.insert_agent(level, (key, id, generation, aslot, member));
+                queue.insert_agent(level, (key, id, generation, aslot, member, level));
                 (Some(key), generation)
             } else {
                 (None, 0)
@@ -1376,21 +1428,13 @@ impl Router {
             }
             if old.is_some() {
                 queue.available -= 1;
-                queue.stale += 1;
-                if queue.stale_over_bound() {
-                    purge.push(qslot);
-                }
+                queue.note_stale();
             }
             if key.is_some() {
                 queue.available += 1;
             }
             if let Some(m) = agent.memberships.get_mut(i) {
                 m.generation = generation;
-            }
-        }
-        for qslot in purge.iter() {
-            if let Some(queue) = self.queues.at_mut(*qslot) {
-                queue.purge_agents();
             }
         }
     }
@@ -1663,7 +1707,7 @@ impl Router {
             return false;
         };
         match self.find_agent(call, &[]) {
-            Some((_, _, _, aslot, _)) => self.offer(cslot, aslot, false, now),
+            Some((_, _, _, aslot, _, _)) => self.offer(cslot, aslot, false, now),
             None => false,
         }
     }
@@ -2074,7 +2118,7 @@ impl Router {
         let q = self.queues.at(call.qslot)?;
         let resume = q.strategy.resume_after();
         let ok = |e: &AgentEntry| {
-            let (_, a, _, slot, _) = e;
+            let (_, a, _, slot, _, _) = e;
             !exclude.contains(a)
                 && agent_entry_live(&q.member_table, e)
                 && (call.skills.is_empty()
@@ -2234,7 +2278,7 @@ impl Router {
             let Some(call) = self.calls.at(cslot) else {
                 return;
             };
-            let Some((_, agent, _, aslot, _)) = self.find_agent(call, &rung) else {
+            let Some((_, agent, _, aslot, _, _)) = self.find_agent(call, &rung) else {
                 break;
             };
             if !self.offer(cslot, aslot, true, now) {
@@ -2431,7 +2475,7 @@ impl Router {
                 };
                 self.trim_agents_for(cslot);
                 if let Some(call) = self.calls.at(cslot)
-                    && let Some((_, _, _, aslot, _)) = self.find_agent(call, &rung)
+                    && let Some((_, _, _, aslot, _, _)) = self.find_agent(call, &rung)
                 {
                     self.offer(cslot, aslot, true, now);
                 }
@@ -2583,7 +2627,7 @@ mod tests {
     use crate::strategy::Builtin;
 
     /// Agents serving two queues take calls from one only: their entries in
-    /// the other go stale and are never met at its head, so only the purge
+    /// the other go stale and are never met at its head, so only the sweep
     /// bounds them.
     #[test]
     fn stale_agent_entries_stay_bounded() {
@@ -2629,17 +2673,24 @@ mod tests {
             assert!(q.level_index);
             assert_eq!(q.available, 20);
             let stored = q.all_agents.stored();
-            assert!(
-                stored <= 3 * q.available + STALE_SLACK + 1,
-                "{stored} stored"
-            );
+            // Sweeping starts past 3 x live + slack and runs SWEEP_STEP entries
+            // per staleness event, so stale entries stay within about
+            // 3.3 x live + slack + a few.
+            let bound = 5 * q.available + 2 * STALE_SLACK;
+            assert!(stored <= bound, "{stored} stored");
             for set in &q.agents {
-                assert!(set.stored() <= 3 * q.available + STALE_SLACK + 1);
+                assert!(set.stored() <= bound);
             }
+            let stale = q
+                .all_agents
+                .iter()
+                .filter(|e| !agent_entry_live(&q.member_table, e))
+                .count();
+            assert_eq!(q.stale, stale, "the stale count is exact");
             most = most.max(stored);
         }
-        // Stale entries did pile up between purges.
-        assert!(most > 40, "{most}");
+        // Stale entries did pile up to the sweep threshold.
+        assert!(most > 3 * 20 + STALE_SLACK, "{most}");
         assert_eq!(router.available_agents(QueueId(1)), Some(20));
     }
 }

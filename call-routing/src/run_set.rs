@@ -248,19 +248,6 @@ impl<E: Ord + Copy> RunSet<E> {
         }
     }
 
-    /// Keeps the entries for which `keep` is true.
-    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
-        let mut len = 0;
-        for run in &mut self.runs {
-            run.entries.retain(|(e, live)| *live && keep(e));
-            run.dead = 0;
-            len += run.entries.len();
-        }
-        self.rest.retain(|e| keep(e));
-        self.len = len + self.rest.len();
-        self.find_head();
-    }
-
     /// Removes and returns every entry, in order.
     pub(crate) fn take_all(&mut self) -> Vec<E> {
         let all: Vec<E> = self.iter().collect();

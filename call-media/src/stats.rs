@@ -36,7 +36,7 @@
 use std::time::Duration;
 
 use crate::rtcp::{CUMULATIVE_LOST_MAX, CUMULATIVE_LOST_MIN, ReportBlock};
-use crate::seq::{ExtendedSeq, SeqOutcome, SequenceTracker, TimestampUnwrapper};
+use crate::seq::{ExtendedSeq, SeqOutcome, SequenceTracker};
 
 /// Width of the window that tells duplicates from reordered packets; larger
 /// than [`crate::seq::MAX_MISORDER`], so every late packet falls inside it.
@@ -84,7 +84,6 @@ pub struct ReceiverStats {
     clock_rate: u32,
     seq: SequenceTracker,
     started: bool,
-    ts: TimestampUnwrapper,
     received: u64,
     expected_prior: u64,
     received_prior: u64,
@@ -96,8 +95,9 @@ pub struct ReceiverStats {
     seen: u128,
     /// The highest extended sequence number marked in `seen`.
     marked: Option<ExtendedSeq>,
-    /// RFC 3550 A.8 state, in timestamp units.
-    transit: Option<f64>,
+    /// RFC 3550 A.8 state: arrival time and RTP timestamp of the previous
+    /// packet.
+    previous: Option<(Duration, u32)>,
     jitter: f64,
     last_arrival: Option<Duration>,
     max_delta: Duration,
@@ -122,7 +122,6 @@ impl ReceiverStats {
             clock_rate,
             seq: SequenceTracker::with_probation(0, min_sequential),
             started: false,
-            ts: TimestampUnwrapper::new(),
             received: 0,
             expected_prior: 0,
             received_prior: 0,
@@ -132,7 +131,7 @@ impl ReceiverStats {
             restarts: 0,
             seen: 0,
             marked: None,
-            transit: None,
+            previous: None,
             jitter: 0.0,
             last_arrival: None,
             max_delta: Duration::ZERO,
@@ -171,8 +170,7 @@ impl ReceiverStats {
                 self.seen = 1;
                 self.marked = Some(self.seq.highest());
                 self.restarts += 1;
-                self.transit = None;
-                self.ts = TimestampUnwrapper::new();
+                self.previous = None;
                 PacketClass::Restarted
             }
             SeqOutcome::InOrder { extended, .. } => self.mark_in_order(extended),
@@ -230,20 +228,22 @@ impl ReceiverStats {
     }
 
     fn update_jitter(&mut self, now: Duration, timestamp: u32) {
-        let Some(ts) = self.ts.extend(timestamp) else {
-            return;
-        };
         if self.clock_rate == 0 {
             return;
         }
-        // RFC 3550 A.8: transit = arrival - timestamp, both in timestamp units.
-        let arrival = now.as_secs_f64() * f64::from(self.clock_rate);
-        let transit = arrival - ts as f64;
-        if let Some(previous) = self.transit {
-            let d = (transit - previous).abs();
+        // RFC 3550 A.8: D(i,j) = (Rj - Ri) - (Sj - Si) in timestamp units,
+        // the timestamp difference taken modulo 2^32 as the A.8 code does,
+        // so a wrap or a timestamp discontinuity is one sample, not a stop.
+        if let Some((arrived, ts)) = self.previous {
+            // Exact in nanoseconds, so a perfectly paced stream has D = 0.
+            let nanos = |t: Duration| i128::try_from(t.as_nanos()).unwrap_or(i128::MAX);
+            let elapsed =
+                ((nanos(now) - nanos(arrived)) * i128::from(self.clock_rate)) as f64 / 1e9;
+            let advanced = f64::from(timestamp.wrapping_sub(ts) as i32);
+            let d = (elapsed - advanced).abs();
             self.jitter += (d - self.jitter) / 16.0;
         }
-        self.transit = Some(transit);
+        self.previous = Some((now, timestamp));
     }
 
     /// Records the arrival of a sender report from this source, for LSR and
@@ -501,6 +501,49 @@ mod tests {
             ts = ts.wrapping_add(160);
         }
         assert_eq!(s.jitter(), Some(0.0));
+    }
+
+    /// RFC 3550 A.8 as printed: 32-bit wrapping `transit` and `d`, jitter
+    /// scaled by 16, reported as `jitter >> 4`.
+    fn rfc3550_a8_reference(packets: &[(u64, u32)], rate: u64) -> u32 {
+        let (mut jitter, mut last_transit) = (0u32, None::<u32>);
+        for &(at_ms, ts) in packets {
+            let arrival = (at_ms * rate / 1000) as u32;
+            let transit = arrival.wrapping_sub(ts);
+            if let Some(last) = last_transit {
+                let d = (transit.wrapping_sub(last) as i32).unsigned_abs();
+                jitter = jitter.wrapping_add(d).wrapping_sub((jitter + 8) >> 4);
+            }
+            last_transit = Some(transit);
+        }
+        jitter >> 4
+    }
+
+    #[test]
+    fn a8_jitter_keeps_running_after_a_backward_timestamp_jump() {
+        // RFC 3550 A.8: D(i,j) = (Rj - Ri) - (Sj - Si), the timestamp
+        // difference taken modulo 2^32. A sender (or a B2BUA switching media
+        // sources) whose timestamp jumps back by more than it has advanced
+        // gives one large D, and the filter then decays; it must not stop.
+        let mut packets = Vec::new();
+        for i in 0..10u32 {
+            packets.push((20 * u64::from(i), 1000 + 160 * i));
+        }
+        // Same pacing, timestamps restarted 2^28 lower (mod 2^32).
+        for i in 10..60u32 {
+            packets.push((20 * u64::from(i), 0xf000_0000u32.wrapping_add(160 * i)));
+        }
+        let mut s = ReceiverStats::with_probation(1, 8000, 1);
+        for (seq, &(at, ts)) in (0u16..).zip(&packets) {
+            s.on_packet(ms(at), seq, ts);
+        }
+        let reference = rfc3550_a8_reference(&packets, 8000);
+        assert!(reference > 1000, "the jump must leave a trace: {reference}");
+        let ours = s.report(ms(2000)).jitter;
+        assert!(
+            ours.abs_diff(reference) <= 1,
+            "ours {ours}, RFC 3550 A.8 {reference}"
+        );
     }
 
     #[test]

@@ -36,10 +36,12 @@
 //! front, both in constant time; only out-of-order entries pay the B-tree's
 //! logarithm. An agent that stops being available does not search its other
 //! queues' sets: its entries there go stale in place (each queue keeps a
-//! generation per member), are dropped when met at the head of a set, and a
-//! purge drops them all once they outnumber twice the live entries plus 64,
-//! which bounds the memory. Records live in slabs: a host id is looked up once
-//! per input, and everything inside a decision follows slot numbers.
+//! generation per member), are dropped when met at the head of a set, and
+//! once they outnumber three times the live entries plus 64 a sweep drops
+//! them, 16 entries per later staleness event, which bounds the memory
+//! without a linear pass in any one decision. Records live in slabs: a host
+//! id is looked up once per input, and everything inside a decision follows
+//! slot numbers (a connected call's agent slot sits in the call index).
 //!
 //! # Atomic select-and-reserve
 //!

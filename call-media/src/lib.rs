@@ -1,17 +1,18 @@
 //! `call-media`: the media plane of the call SDK.
 //!
-//! RTP and RTCP parsing and writing without copies or allocation, receiver
-//! statistics, an adaptive jitter buffer, the G.711 and G.722 codecs, DTMF
-//! (RFC 4733 events and in-band tones), packet-loss concealment, comfort
-//! noise and voice activity detection. Everything is sans-IO: the host reads
-//! datagrams from its own sockets and passes them in with the arrival time,
-//! and pulls audio frames and events out.
+//! What this crate does today: RTP and RTCP parsing and writing without
+//! copies or allocation, per-SSRC receiver statistics, RFC 4733
+//! telephone-event payloads, and an RTP stream analyzer with a pcap/pcapng
+//! reader. Everything is sans-IO: the host reads datagrams from its own
+//! sockets and passes them in with the arrival time. The rest of the media
+//! plane (a jitter buffer, the G.711 and G.722 codecs, in-band DTMF,
+//! packet-loss concealment, comfort noise and voice activity detection) is
+//! not in this crate yet.
 //!
 //! How it composes with the rest of the family:
 //!
-//! - DTMF digits detected here drive `call-ivr` menus and digit collection.
-//! - Speech intervals from voice activity feed `call-core`'s talk-to-listen
-//!   and overtalk KPIs.
+//! - RFC 4733 digits read here ([`telephone_event`]) can drive `call-ivr`
+//!   menus and digit collection.
 //! - Nothing here depends on the other crates: a recorder or an SBC can take
 //!   `call-media` alone.
 //!

@@ -27,7 +27,7 @@
 //! assert_eq!(stats.received(), 4);
 //! assert_eq!(stats.expected(), 5);
 //! assert_eq!(stats.cumulative_lost(), 1);
-//! let report = stats.report(Duration::from_millis(120));
+//! let report = stats.report(Duration::from_millis(120)).expect("packets arrived");
 //! assert_eq!(report.fraction_lost, 51); // 1/5 of 256
 //! assert_eq!(report.extended_highest_sequence, 6);
 //! assert_eq!(report.jitter, 0); // perfectly paced
@@ -344,7 +344,14 @@ impl ReceiverStats {
 
     /// The RTCP report block (RFC 3550 §6.4.1) for this source at `now`, to
     /// put in an SR or RR; starts a new loss interval.
-    pub fn report(&mut self, now: Duration) -> ReportBlock {
+    ///
+    /// `None` until the first packet arrives: a receiver reports only
+    /// sources it has heard from (§6.4), and before that there is no highest
+    /// sequence number to put in the block.
+    pub fn report(&mut self, now: Duration) -> Option<ReportBlock> {
+        if !self.started {
+            return None;
+        }
         let interval = self.take_interval();
         let (last_sr, delay_since_last_sr) = match self.last_sr {
             Some((lsr, at)) => {
@@ -355,7 +362,7 @@ impl ReceiverStats {
             }
             None => (0, 0),
         };
-        ReportBlock {
+        Some(ReportBlock {
             ssrc: self.ssrc,
             fraction_lost: interval.fraction,
             cumulative_lost: self.cumulative_lost().clamp(
@@ -368,7 +375,7 @@ impl ReceiverStats {
                 .map_or(0, |j| j.min(f64::from(u32::MAX)) as u32),
             last_sr,
             delay_since_last_sr,
-        }
+        })
     }
 }
 
@@ -485,7 +492,7 @@ mod tests {
         feed(&mut s, &[(4, 80)]);
         assert!((s.jitter().unwrap() - 7.75).abs() < 1e-9);
         let mut r = s.clone();
-        assert_eq!(r.report(ms(100)).jitter, 7);
+        assert_eq!(r.report(ms(100)).unwrap().jitter, 7);
         // Without a clock rate there is no jitter.
         let mut s = ReceiverStats::with_probation(1, 0, 1);
         feed(&mut s, &[(0, 0), (1, 25)]);
@@ -501,6 +508,17 @@ mod tests {
             ts = ts.wrapping_add(160);
         }
         assert_eq!(s.jitter(), Some(0.0));
+    }
+
+    #[test]
+    fn no_report_block_before_the_first_packet() {
+        // RFC 3550 §6.4: report blocks are for sources heard from; before the
+        // first packet the tracker's highest sequence is only its seed.
+        let mut s = ReceiverStats::new(7, 8000);
+        assert_eq!(s.report(ms(1000)), None);
+        s.on_packet(ms(1020), 500, 160);
+        let block = s.report(ms(1040)).unwrap();
+        assert_eq!(block.extended_highest_sequence, 500);
     }
 
     /// RFC 3550 A.8 as printed: 32-bit wrapping `transit` and `d`, jitter
@@ -539,7 +557,7 @@ mod tests {
         }
         let reference = rfc3550_a8_reference(&packets, 8000);
         assert!(reference > 1000, "the jump must leave a trace: {reference}");
-        let ours = s.report(ms(2000)).jitter;
+        let ours = s.report(ms(2000)).unwrap().jitter;
         assert!(
             ours.abs_diff(reference) <= 1,
             "ours {ours}, RFC 3550 A.8 {reference}"
@@ -550,10 +568,10 @@ mod tests {
     fn report_block_has_lsr_dlsr_and_rtcp_fields() {
         let mut s = ReceiverStats::with_probation(0xabcd, 8000, 1);
         feed(&mut s, &[(65535, 0), (0, 20), (2, 60)]);
-        assert_eq!(s.report(ms(70)).last_sr, 0);
+        assert_eq!(s.report(ms(70)).unwrap().last_sr, 0);
         s.on_sender_report(ms(1000), 0x1122_3344_5566_7788);
         feed(&mut s, &[(3, 1010)]);
-        let r = s.report(ms(1500));
+        let r = s.report(ms(1500)).unwrap();
         assert_eq!(r.ssrc, 0xabcd);
         assert_eq!(r.last_sr, 0x3344_5566);
         // 0.5 s = 32768 units of 1/65536 s.
@@ -572,7 +590,7 @@ mod tests {
             seq = seq.wrapping_add(2999);
         }
         assert!(s.cumulative_lost() > 0x7f_ffff);
-        assert_eq!(s.report(ms(4000)).cumulative_lost, 0x7f_ffff);
+        assert_eq!(s.report(ms(4000)).unwrap().cumulative_lost, 0x7f_ffff);
     }
 
     #[test]

@@ -76,7 +76,7 @@ fn receive_path_does_not_allocate_per_packet() {
             stats.on_packet(*now, seq, ts);
             analyzer.feed(*now, src, dst, bytes);
         }
-        let block = stats.report(Duration::from_secs(200));
+        let block = stats.report(Duration::from_secs(200)).unwrap();
         assert!(block.cumulative_lost > 0);
         assert_eq!(analyzer.streams().count(), 1);
     });

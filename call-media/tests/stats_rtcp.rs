@@ -43,7 +43,7 @@ fn report_block_round_trips_through_an_rr_and_echoes_the_sr() {
     };
     stats.on_sender_report(Duration::from_secs(20), sr.ntp_timestamp());
 
-    let block = stats.report(Duration::from_millis(20_250));
+    let block = stats.report(Duration::from_millis(20_250)).unwrap();
     assert_eq!(block.ssrc, sender_ssrc);
     assert_eq!(block.cumulative_lost, 100);
     // 100 of 1000 lost: floor(100 * 256 / 1000) = 25.
@@ -70,7 +70,7 @@ fn report_block_round_trips_through_an_rr_and_echoes_the_sr() {
     assert_eq!(parsed, vec![block]);
 
     // The next interval: nothing new, nothing lost.
-    let next = stats.report(Duration::from_millis(21_000));
+    let next = stats.report(Duration::from_millis(21_000)).unwrap();
     assert_eq!(next.fraction_lost, 0);
     assert_eq!(next.cumulative_lost, 100);
 }
@@ -81,7 +81,7 @@ fn duplicates_make_the_rr_field_negative() {
     for (i, seq) in [10u16, 11, 11, 12, 12, 12].into_iter().enumerate() {
         stats.on_packet(Duration::from_millis(20 * i as u64), seq, 0);
     }
-    let block = stats.report(Duration::from_secs(1));
+    let block = stats.report(Duration::from_secs(1)).unwrap();
     assert_eq!(block.cumulative_lost, -3);
     assert_eq!(block.fraction_lost, 0);
     assert_eq!(stats.duplicates(), 3);

@@ -411,7 +411,9 @@ struct Call {
     /// The queue's slot in the router's queue table.
     qslot: Slot,
     queue: QueueId,
-    /// Bumped on every queue change, so timers of an earlier visit are stale.
+    /// From a router-wide counter, taken anew on every queue change, so
+    /// timers of an earlier visit (of this call, or of an earlier call with
+    /// the same id) are stale.
     visit: u32,
     /// Current minimum level (lowered by bullseye rings).
     level: Level,
@@ -806,6 +808,8 @@ pub struct Router {
     next_seq: u64,
     /// Generation of the newest available-set entry.
     next_generation: u64,
+    /// The next call visit number (see `Call::visit`).
+    next_visit: u32,
     rng: u64,
 }
 
@@ -918,6 +922,7 @@ impl Router {
             next_reservation: 1,
             next_seq: 0,
             next_generation: 0,
+            next_visit: 0,
             rng,
         }
     }
@@ -1536,6 +1541,8 @@ impl Router {
             return Err(EnqueueError::UnknownQueue { queue });
         };
         let key = call_key(q.config.ordering, request.priority, arrived, seq);
+        let visit = self.next_visit;
+        self.next_visit = visit.wrapping_add(1);
         let cslot = self.calls.insert(
             call,
             Call {
@@ -1550,7 +1557,7 @@ impl Router {
                 skills: request.skills,
                 preferred: request.preferred,
                 ring: 0,
-                visit: 0,
+                visit,
                 callback,
                 state: CallState::Waiting,
             },
@@ -2557,12 +2564,14 @@ impl Router {
             Some(OverflowTarget::Queue(to)) if self.check_admission(to, now).is_ok() => {
                 let ordering = self.queues.get(&to).map(|q| q.config.ordering);
                 let to_slot = self.queues.slot(&to);
+                let visit = self.next_visit;
+                self.next_visit = visit.wrapping_add(1);
                 if let Some(call) = self.calls.get_mut(&id)
                     && let Some(to_slot) = to_slot
                 {
                     call.queue = to;
                     call.qslot = to_slot;
-                    call.visit = call.visit.wrapping_add(1);
+                    call.visit = visit;
                     call.entered = now;
                     call.ring = 0;
                     call.state = CallState::Waiting;

@@ -818,3 +818,52 @@ fn minimum_levels_are_indexed_on_first_use() {
     h.enqueue(4, Q_SALES, CallRequest::new(), 14);
     assert_eq!(h.offers()[0].agent, AgentId(1));
 }
+
+/// A call id reused after the first call left must not inherit the first
+/// call's timers: its maximum wait counts from its own arrival.
+#[test]
+fn reused_call_id_does_not_inherit_old_timers() {
+    let mut h = Harness::new(RouterConfig::default());
+    let mut config = sales_queue();
+    config.max_wait = Some(Duration::from_secs(60));
+    config.announce_every = Some(Duration::from_secs(25));
+    h.queue(Q_SALES, config, Builtin::LongestIdle.boxed());
+    // Call 2's earlier timers keep call 1's behind them in the heap.
+    h.enqueue(2, Q_SALES, CallRequest::new(), 0);
+    h.enqueue(1, Q_SALES, CallRequest::new(), 0);
+    h.router.abandon(CallId(1), secs(1)).unwrap();
+    h.enqueue(1, Q_SALES, CallRequest::new(), 50);
+    h.drain();
+    h.advance(61);
+    let outputs = h.drain();
+    assert!(
+        !outputs.contains(&Output::TimedOut {
+            call: CallId(1),
+            queue: Q_SALES
+        }),
+        "the first call's max-wait timer ended the second call: {outputs:?}"
+    );
+    // Call 1's own announcement is due at 75: none from the first visit.
+    let announcements = outputs
+        .iter()
+        .filter(|o| {
+            matches!(
+                o,
+                Output::Position {
+                    call: CallId(1),
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(announcements, 0, "{outputs:?}");
+    assert_eq!(
+        h.router.call_status(CallId(1)),
+        Some(CallStatus::Waiting { queue: Q_SALES })
+    );
+    h.advance(110);
+    assert!(h.drain().contains(&Output::TimedOut {
+        call: CallId(1),
+        queue: Q_SALES
+    }));
+}

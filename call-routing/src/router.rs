@@ -522,6 +522,9 @@ struct Agent {
     skills: Vec<(SkillId, Level)>,
     /// Calls held for this agent as their preferred agent.
     preferred: BTreeSet<(CallKey, CallId)>,
+    /// From a router-wide counter at login, so the expiry timer of an
+    /// earlier login with the same id is told apart.
+    login: u32,
 }
 
 impl Agent {
@@ -788,7 +791,8 @@ enum Timer {
     Announce(CallId, u32),
     Progressive(CallId, u32),
     WrapUp(AgentId),
-    Expiry(AgentId),
+    /// The agent's login number (see `Agent::login`).
+    Expiry(AgentId, u32),
 }
 
 /// The automatic call distributor. See the [module docs](self) for the
@@ -810,6 +814,8 @@ pub struct Router {
     next_generation: u64,
     /// The next call visit number (see `Call::visit`).
     next_visit: u32,
+    /// The next agent login number (see `Agent::login`).
+    next_login: u32,
     rng: u64,
 }
 
@@ -923,6 +929,7 @@ impl Router {
             next_seq: 0,
             next_generation: 0,
             next_visit: 0,
+            next_login: 0,
             rng,
         }
     }
@@ -958,7 +965,7 @@ impl Router {
                     .agents
                     .get(&a)
                     .is_none_or(|agent| agent.wrap_up_until.is_none()),
-                Timer::Expiry(a) => !self.agents.contains_key(&a),
+                Timer::Expiry(a, login) => self.agents.get(&a).is_none_or(|a| a.login != login),
             };
             if !stale {
                 break;
@@ -1152,6 +1159,8 @@ impl Router {
                 skill: *skill,
             });
         }
+        let login = self.next_login;
+        self.next_login = login.wrapping_add(1);
         let channels = config
             .capacity
             .iter()
@@ -1181,6 +1190,7 @@ impl Router {
                 preferred: BTreeSet::new(),
                 offers: SmallVec::default(),
                 connected: SmallVec::default(),
+                login,
             },
         );
         for (skill, _) in &skills {
@@ -1191,7 +1201,7 @@ impl Router {
             }
         }
         if let Some(ttl) = self.config.agent_ttl {
-            self.schedule(now + ttl, Timer::Expiry(id));
+            self.schedule(now + ttl, Timer::Expiry(id, login));
         }
         Ok(())
     }
@@ -2500,16 +2510,20 @@ impl Router {
                     self.refresh_agent(id, now, true);
                 }
             }
-            Timer::Expiry(id) => {
+            Timer::Expiry(id, login) => {
                 let (Some(ttl), Some(a)) = (self.config.agent_ttl, self.agents.get(&id)) else {
                     return;
                 };
+                if a.login != login {
+                    // The timer of an earlier login with the same id.
+                    return;
+                }
                 let deadline = a.last_seen + ttl;
                 if deadline <= now {
                     self.drop_agent(id, now);
                     self.outputs.push_back(Output::AgentExpired { agent: id });
                 } else {
-                    self.schedule(deadline, Timer::Expiry(id));
+                    self.schedule(deadline, Timer::Expiry(id, login));
                 }
             }
         }
@@ -2636,6 +2650,38 @@ impl Router {
 mod tests {
     use super::*;
     use crate::strategy::Builtin;
+
+    /// An agent that logs out and back in with the same id before its
+    /// expiry timer fires keeps one expiry timer, not one per login (each
+    /// would re-arm itself for ever).
+    #[test]
+    fn relogin_keeps_one_expiry_timer() {
+        let mut router = Router::new(RouterConfig {
+            agent_ttl: Some(Duration::from_secs(60)),
+            ..RouterConfig::default()
+        });
+        let agent = AgentId(7);
+        let mut now = Timestamp::from_secs(0);
+        router.add_agent(agent, AgentConfig::new(), now).unwrap();
+        for _ in 0..50 {
+            now = now + Duration::from_secs(10);
+            router.remove_agent(agent, now).unwrap();
+            router.add_agent(agent, AgentConfig::new(), now).unwrap();
+            router.heartbeat(agent, now).unwrap();
+            router.handle_timeout(now);
+        }
+        let expiry = router
+            .timers
+            .iter()
+            .filter(|Reverse((_, t))| matches!(t, Timer::Expiry(a, _) if *a == agent))
+            .count();
+        assert_eq!(expiry, 1, "{expiry} expiry timers for one agent");
+        // And it still expires once, on time.
+        now = now + Duration::from_secs(60);
+        router.handle_timeout(now);
+        let expired: Vec<Output> = std::iter::from_fn(|| router.poll_output()).collect();
+        assert_eq!(expired, vec![Output::AgentExpired { agent }]);
+    }
 
     /// Agents serving two queues take calls from one only: their entries in
     /// the other go stale and are never met at its head, so only the sweep

@@ -790,7 +790,9 @@ impl Session {
                 };
             }
             NodeKind::Call { flow, args, .. } => {
-                if self.frames.len() >= usize::from(self.limits.max_call_depth) {
+                // `frames` holds `main` too, so after this call the subflows
+                // nest `frames.len()` deep.
+                if self.frames.len() > usize::from(self.limits.max_call_depth) {
                     self.defect(Defect::CallDepth);
                     return Ok(());
                 }

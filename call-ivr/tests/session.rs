@@ -153,7 +153,7 @@ fn run_time_type_errors_and_depth_are_defects() {
 
     let p = program("flow main\n  call a()\n  hangup\nflow a\n  call b()\nflow b\n  return\n");
     let limits = SessionLimits {
-        max_call_depth: 2,
+        max_call_depth: 1,
         ..SessionLimits::default()
     };
     let s = Session::start(&p, CallContext::default(), t0(), limits).unwrap();

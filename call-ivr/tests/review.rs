@@ -1,0 +1,55 @@
+//! Defects found by an adversarial review, each pinned by a test that failed
+//! before its fix.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use call_ivr::check::compile;
+use call_ivr::diagnostic::Code;
+use call_ivr::jiff::Timestamp;
+use call_ivr::program::Program;
+use call_ivr::session::{CallContext, Outcome, Session, SessionLimits};
+use call_ivr::source::SourceFile;
+
+fn program(text: &str) -> Program {
+    let file = SourceFile::new("t.ivr", text).unwrap();
+    let (p, d) = compile(&file);
+    p.unwrap_or_else(|| panic!("{}", d.render(&file)))
+}
+
+fn t0() -> Timestamp {
+    "2026-03-02T10:00:00Z".parse().unwrap()
+}
+
+/// `main` calling `f1`, `f1` calling `f2`, ... down to `f{depth}`; every
+/// subflow returns and `main` hangs up.
+fn call_chain(depth: usize) -> String {
+    let mut text = String::from("flow main\n  call f1()\n  hangup \"back\"\n");
+    for i in 1..=depth {
+        if i < depth {
+            text.push_str(&format!("flow f{i}\n  call f{}()\n  return\n", i + 1));
+        } else {
+            text.push_str(&format!("flow f{i}\n  return\n"));
+        }
+    }
+    text
+}
+
+/// The checker accepts subflow calls nested 16 deep (E0205 is for "deeper
+/// than 16") and the session's `max_call_depth` defaults to 16, so a flow
+/// the checker accepts must not hit `Defect::CallDepth` at run time.
+#[test]
+fn calls_nested_as_deep_as_the_checker_allows_run() {
+    let p = program(&call_chain(16));
+    let s = Session::start(&p, CallContext::default(), t0(), SessionLimits::default()).unwrap();
+    assert_eq!(s.outcome(), Some(&Outcome::Hangup("back".into())));
+
+    // One deeper is refused by the checker.
+    let file = SourceFile::new("t.ivr", call_chain(17)).unwrap();
+    let (p, d) = compile(&file);
+    assert!(p.is_none());
+    assert!(d.contains(Code::CALL_TOO_DEEP), "{d:?}");
+}

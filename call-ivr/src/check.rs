@@ -1268,7 +1268,7 @@ impl Checker {
         let mut reach = Marks::new(n);
         for &f in &order {
             let Some(info) = infos.get(f) else { continue };
-            let (ends, returns) = self.walk(info.entry, &can_return, &mut reach);
+            let (ends, returns) = self.walk(info.entry, &can_end, &can_return, &mut reach);
             can_end.put(f, ends);
             can_return.put(f, returns);
         }
@@ -1442,8 +1442,14 @@ impl Checker {
     }
 
     /// Walks a flow from `entry`, marking nodes reached; returns whether an
-    /// end and a return are reachable.
-    fn walk(&self, entry: NodeId, can_return: &Marks, reach: &mut Marks) -> (bool, bool) {
+    /// end (its own, or in a subflow it calls) and a return are reachable.
+    fn walk(
+        &self,
+        entry: NodeId,
+        can_end: &Marks,
+        can_return: &Marks,
+        reach: &mut Marks,
+    ) -> (bool, bool) {
         let mut ends = false;
         let mut returns = false;
         let mut stack = vec![entry];
@@ -1460,6 +1466,7 @@ impl Checker {
                 | NodeKind::Enqueue { .. }
                 | NodeKind::Voicemail { .. } => ends = true,
                 NodeKind::Return { .. } => returns = true,
+                NodeKind::Call { flow, .. } if can_end.get(*flow as usize) => ends = true,
                 _ => {}
             }
             node.kind.edges(|t, e| {

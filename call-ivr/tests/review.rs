@@ -53,3 +53,14 @@ fn calls_nested_as_deep_as_the_checker_allows_run() {
     assert!(p.is_none());
     assert!(d.contains(Code::CALL_TOO_DEEP), "{d:?}");
 }
+
+/// E0201 is for "a reachable statement from which no path ends the call".
+/// A subflow that ends the call through a subflow it calls (and so never
+/// returns) does end it: calling it is no trap.
+#[test]
+fn a_subflow_that_ends_the_call_through_a_nested_subflow_is_no_trap() {
+    let text = "flow main\n  call a()\nflow a\n  call b()\nflow b\n  hangup \"from b\"\n";
+    let p = program(text);
+    let s = Session::start(&p, CallContext::default(), t0(), SessionLimits::default()).unwrap();
+    assert_eq!(s.outcome(), Some(&Outcome::Hangup("from b".into())));
+}

@@ -29,3 +29,7 @@ pub const DEFAULT_VOICEMAIL_MAX_MS: u32 = 120_000;
 pub const MAX_CALL_DEPTH: usize = 16;
 /// Keys kept for the next gather when pressed during a prompt.
 pub const MAX_TYPE_AHEAD: usize = 32;
+/// The longest string (in bytes) a session builds with `+` or `{...}`
+/// interpolation; a longer one ends the call as a defect, so a loop that
+/// keeps doubling a string cannot exhaust memory within the step budget.
+pub const MAX_STRING_BYTES: usize = 1 << 20;

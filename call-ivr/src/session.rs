@@ -246,7 +246,8 @@ pub enum Defect {
         /// The node where it happened.
         node: u32,
     },
-    /// Integer overflow.
+    /// Integer overflow, or a string built with `+` or interpolation
+    /// longer than [`limits::MAX_STRING_BYTES`](crate::limits::MAX_STRING_BYTES).
     Overflow {
         /// The node where it happened.
         node: u32,
@@ -380,6 +381,15 @@ enum EvalError {
     Type,
     Unset,
     Overflow,
+}
+
+/// Refuses a string the flow built past [`limits::MAX_STRING_BYTES`].
+fn bounded(s: &str) -> Result<(), EvalError> {
+    if s.len() > limits::MAX_STRING_BYTES {
+        Err(EvalError::Overflow)
+    } else {
+        Ok(())
+    }
 }
 
 impl Session {
@@ -1199,6 +1209,7 @@ impl Session {
                             use std::fmt::Write;
                             let v = self.eval(p, now, e)?;
                             let _ = write!(out, "{v}");
+                            bounded(&out)?;
                         }
                     }
                 }
@@ -1259,6 +1270,7 @@ impl Session {
                 for part in parts {
                     let v = self.eval(p, now, part)?;
                     let _ = write!(out, "{v}");
+                    bounded(&out)?;
                 }
                 Value::Str(out)
             }
@@ -1287,6 +1299,7 @@ impl Session {
                     (BinaryOp::Add, Value::Str(mut a), b) => {
                         use std::fmt::Write;
                         let _ = write!(a, "{b}");
+                        bounded(&a)?;
                         Value::Str(a)
                     }
                     (BinaryOp::Sub, Value::Int(a), Value::Int(b)) => {

@@ -11,7 +11,7 @@ use call_ivr::check::compile;
 use call_ivr::diagnostic::Code;
 use call_ivr::jiff::Timestamp;
 use call_ivr::program::Program;
-use call_ivr::session::{CallContext, Outcome, Session, SessionLimits};
+use call_ivr::session::{CallContext, Defect, Outcome, Session, SessionLimits};
 use call_ivr::source::SourceFile;
 
 fn program(text: &str) -> Program {
@@ -63,4 +63,31 @@ fn a_subflow_that_ends_the_call_through_a_nested_subflow_is_no_trap() {
     let p = program(text);
     let s = Session::start(&p, CallContext::default(), t0(), SessionLimits::default()).unwrap();
     assert_eq!(s.outcome(), Some(&Outcome::Hangup("from b".into())));
+}
+
+/// A counted loop that doubles a string passes the checker (the loop has a
+/// condition) and stays far inside the step budget, but without a bound on
+/// string length 40 rounds would ask for 16 TiB (this test stops at 20
+/// rounds, 16 MiB, so that it fails safely without the bound). The session must end such a
+/// call as a defect instead of exhausting memory.
+#[test]
+fn a_string_doubled_in_a_loop_is_a_defect_not_unbounded_memory() {
+    let p = program(
+        "flow main
+  set s = \"0123456789abcdef\"
+  set n = 0
+  top:
+  set s = s + s
+  set n = n + 1
+  if n < 20 -> top
+  hangup \"{s}\"
+",
+    );
+    let s = Session::start(&p, CallContext::default(), t0(), SessionLimits::default()).unwrap();
+    assert!(
+        matches!(s.outcome(), Some(Outcome::Defect(Defect::Overflow { .. }))),
+        "{:?}",
+        s.outcome()
+            .map(|o| format!("{o:?}").chars().take(80).collect::<String>())
+    );
 }

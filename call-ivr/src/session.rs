@@ -247,7 +247,7 @@ pub enum Defect {
         node: u32,
     },
     /// Integer overflow, or a string built with `+` or interpolation
-    /// longer than [`limits::MAX_STRING_BYTES`](crate::limits::MAX_STRING_BYTES).
+    /// longer than [`limits::MAX_STRING_BYTES`].
     Overflow {
         /// The node where it happened.
         node: u32,

@@ -309,8 +309,11 @@ enum Wait {
     Ended,
 }
 
+/// The failure counts of one menu or gather in one frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Retry {
+    /// Index of the frame in `Session::frames`.
+    frame: u16,
     node: u32,
     failures: u8,
     no_input: u8,
@@ -322,7 +325,6 @@ struct Frame {
     flow: u16,
     pc: u32,
     base: u32,
-    retry: Retry,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -357,6 +359,11 @@ enum Failure {
 pub struct Session {
     fingerprint: u64,
     frames: Vec<Frame>,
+    /// Counts of the menus and gathers that failed since control last
+    /// arrived at them other than from their own handler blocks (one entry
+    /// per frame and node, so a menu inside a handler block keeps the counts
+    /// of the menu it handles).
+    retries: Vec<Retry>,
     vars: Vec<Value>,
     context: CallContext,
     language: Arc<str>,
@@ -415,8 +422,8 @@ impl Session {
                 flow: program.main,
                 pc: main.entry,
                 base: 0,
-                retry: Retry::default(),
             }],
+            retries: Vec::new(),
             vars: vec![Value::Unset; usize::from(main.slots)],
             context,
             language,
@@ -486,6 +493,7 @@ impl Session {
     pub fn memory_bytes(&self) -> usize {
         std::mem::size_of::<Session>()
             + self.frames.capacity() * std::mem::size_of::<Frame>()
+            + self.retries.capacity() * std::mem::size_of::<Retry>()
             + self.vars.capacity() * std::mem::size_of::<Value>()
             + self.context.caller.capacity()
             + self.context.dialed.capacity()
@@ -590,8 +598,12 @@ impl Session {
             flow: 0,
             pc: NONE,
             base: 0,
-            retry: Retry::default(),
         })
+    }
+
+    /// The index of the running frame in `frames`.
+    fn frame_index(&self) -> u16 {
+        self.frames.len().saturating_sub(1) as u16
     }
 
     fn frame_mut(&mut self) -> Option<&mut Frame> {
@@ -700,12 +712,9 @@ impl Session {
                 self.goto(target);
             }
             NodeKind::Menu { .. } | NodeKind::Gather { .. } => {
-                if let Some(f) = self.frame_mut() {
-                    f.retry = Retry {
-                        node: pc,
-                        ..Retry::default()
-                    };
-                }
+                // Arriving other than from a handler block: fresh counts.
+                let frame = self.frame_index();
+                self.retries.retain(|r| !(r.frame == frame && r.node == pc));
                 self.present(p, now, kind)?;
             }
             NodeKind::Reprompt { input } => {
@@ -825,7 +834,6 @@ impl Session {
                     flow: *flow,
                     pc: info.entry,
                     base: base as u32,
-                    retry: Retry::default(),
                 });
             }
             NodeKind::Return { value } => {
@@ -837,6 +845,8 @@ impl Session {
                     return Err(EvalError::Type);
                 };
                 self.vars.truncate(done.base as usize);
+                let gone = self.frames.len() as u16;
+                self.retries.retain(|r| r.frame < gone);
                 let caller = self.frame();
                 match p.nodes.get(caller.pc as usize).map(|n| &n.kind) {
                     Some(NodeKind::Call { result, next, .. }) => {
@@ -1095,16 +1105,25 @@ impl Session {
         self.collected.clear();
         self.type_ahead.clear();
         self.deadline = None;
-        let Some(frame) = self.frames.last_mut() else {
+        let frame = self.frame_index();
+        let index = match self
+            .retries
+            .iter()
+            .position(|r| r.frame == frame && r.node == pc)
+        {
+            Some(i) => i,
+            None => {
+                self.retries.push(Retry {
+                    frame,
+                    node: pc,
+                    ..Retry::default()
+                });
+                self.retries.len() - 1
+            }
+        };
+        let Some(r) = self.retries.get_mut(index) else {
             return;
         };
-        if frame.retry.node != pc {
-            frame.retry = Retry {
-                node: pc,
-                ..Retry::default()
-            };
-        }
-        let r = &mut frame.retry;
         r.failures = r.failures.saturating_add(1);
         let (count, handlers) = match kind {
             Failure::NoInput => {
@@ -1117,7 +1136,7 @@ impl Session {
             }
         };
         if r.failures > input.retries {
-            frame.retry = Retry::default();
+            self.retries.swap_remove(index);
             self.goto(input.exhausted);
             return;
         }

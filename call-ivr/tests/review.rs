@@ -91,3 +91,56 @@ fn a_string_doubled_in_a_loop_is_a_defect_not_unbounded_memory() {
             .map(|o| format!("{o:?}").chars().take(80).collect::<String>())
     );
 }
+
+/// Runs a file's inline tests and fails on the first failing one.
+fn run_inline(text: &str) {
+    let file = SourceFile::new("t.ivr", text).unwrap();
+    let (program, d) = compile(&file);
+    let program = program.unwrap_or_else(|| panic!("{}", d.render(&file)));
+    let results = call_ivr::testing::run_tests(&program);
+    assert!(!results.is_empty());
+    for r in results {
+        if let Some(f) = r.failure {
+            let at = file.location(f.span.start).unwrap();
+            panic!(
+                "test {:?} failed at line {}: {}",
+                r.name, at.line, f.message
+            );
+        }
+    }
+}
+
+/// "When its block ends, the menu or gather is presented again, keeping the
+/// counts." A handler block that itself holds a menu must not wipe the
+/// counts of the menu it handles: with `retries 1`, the second wrong key
+/// goes to the `then` arm.
+#[test]
+fn a_menu_inside_a_handler_block_keeps_the_outer_menu_counts() {
+    run_inline(
+        r#"
+flow main
+  menu "Main menu."
+    1 -> done
+    on no-match
+      menu "Wrong key. Press 1 to try again."
+        1
+          say "Again."
+        retries 0 then -> out
+    retries 1 then -> out
+  done:
+  hangup "done"
+  out:
+  hangup "out"
+
+test "two wrong keys in the main menu give up"
+  expect say "Main menu."
+  press "9"
+  expect say "Wrong key. Press 1 to try again."
+  press "1"
+  expect say "Again."
+  expect say "Main menu."
+  press "9"
+  expect hangup "out"
+"#,
+    );
+}

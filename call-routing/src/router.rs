@@ -2651,6 +2651,129 @@ mod tests {
     use super::*;
     use crate::strategy::Builtin;
 
+    impl Router {
+        /// Checks the router's internal bookkeeping and that it is work
+        /// conserving: no waiting call an available agent could take.
+        fn check_invariants(&self) -> Result<(), String> {
+            for (qid, q) in self.queues.iter() {
+                let live: Vec<AgentEntry> = q
+                    .all_agents
+                    .iter()
+                    .filter(|e| agent_entry_live(&q.member_table, e))
+                    .collect();
+                if live.len() != q.available {
+                    return Err(format!(
+                        "{qid:?}: {} live, available {}",
+                        live.len(),
+                        q.available
+                    ));
+                }
+                let stale = q.all_agents.iter().count() - live.len();
+                if stale != q.stale {
+                    return Err(format!("{qid:?}: {stale} stale, counted {}", q.stale));
+                }
+                let stored = q.all_agents.stored();
+                if stored > 5 * q.available + 2 * STALE_SLACK {
+                    return Err(format!("{qid:?}: {stored} stored, {} live", q.available));
+                }
+                let waiting: usize = q.calls.iter().map(RunSet::len).sum();
+                if waiting != q.waiting {
+                    return Err(format!("{qid:?}: {waiting} in sets, waiting {}", q.waiting));
+                }
+            }
+            for (aid, a) in self.agents.iter() {
+                let aslot = self.agents.slot(aid).unwrap_or(u32::MAX);
+                for m in a.memberships.iter() {
+                    let q = self.queues.at(m.qslot).ok_or("membership of no queue")?;
+                    let table_gen = q.member_table.get(m.member as usize).map(|x| x.generation);
+                    if a.can_take(m.channel) != (m.generation != 0)
+                        || table_gen != Some(m.generation)
+                    {
+                        return Err(format!(
+                            "{aid:?} in {:?}: can take {}, listed {}, table {table_gen:?}",
+                            m.queue,
+                            a.can_take(m.channel),
+                            m.generation
+                        ));
+                    }
+                    if m.generation != 0 {
+                        let key = q
+                            .member_table
+                            .get(m.member as usize)
+                            .map(|x| x.key)
+                            .unwrap_or_default();
+                        let entry = (key, *aid, m.generation, aslot, m.member, m.level);
+                        if !q.all_agents.contains(&entry) {
+                            return Err(format!("{aid:?} listed in {:?} without entry", m.queue));
+                        }
+                        if q.level_index && !q.agents[m.level.index()].contains(&entry) {
+                            return Err(format!(
+                                "{aid:?} listed in {:?} without level entry",
+                                m.queue
+                            ));
+                        }
+                    }
+                }
+            }
+            for (cid, c) in self.calls.iter() {
+                let (cslot, hint) = self.calls.slot_and_hint(cid).ok_or("no slot")?;
+                let q = self.queues.at(c.qslot).ok_or("call of no queue")?;
+                match &c.state {
+                    CallState::Waiting => {
+                        if !q.calls[c.level.index()].contains(&(c.key, *cid, cslot)) {
+                            return Err(format!("{cid:?} waiting outside its set"));
+                        }
+                        for (aid, a) in self.agents.iter() {
+                            let fits = a.memberships.iter().any(|m| {
+                                m.qslot == c.qslot && m.level >= c.level && a.can_take(m.channel)
+                            }) && a.meets(&c.skills);
+                            if fits {
+                                return Err(format!(
+                                    "{cid:?} waits in {:?} while {aid:?} is free",
+                                    c.queue
+                                ));
+                            }
+                        }
+                    }
+                    CallState::Preferred(agent) => {
+                        if !self
+                            .agents
+                            .get(agent)
+                            .is_some_and(|a| a.preferred.contains(&(c.key, *cid)))
+                        {
+                            return Err(format!("{cid:?} held for {agent:?} who does not hold it"));
+                        }
+                    }
+                    CallState::Offered(list) => {
+                        for r in list.iter() {
+                            if self.reservations.get(r).is_none_or(|r| r.call != *cid) {
+                                return Err(format!("{cid:?} rings a dead reservation {r:?}"));
+                            }
+                        }
+                    }
+                    CallState::Connected { agent, aslot, .. } => {
+                        if hint != *aslot
+                            || self.agents.id_at(*aslot) != Some(*agent)
+                            || !self
+                                .agents
+                                .at(*aslot)
+                                .is_some_and(|a| a.connected.contains(&cid.0))
+                        {
+                            return Err(format!("{cid:?} connected to {agent:?} at a wrong slot"));
+                        }
+                    }
+                }
+            }
+            for (rid, r) in &self.reservations {
+                let a = self.agents.get(&r.agent).ok_or("reservation of no agent")?;
+                if !a.offers.contains(&rid.0) || !self.calls.contains_key(&r.call) {
+                    return Err(format!("{rid:?} dangling"));
+                }
+            }
+            Ok(())
+        }
+    }
+
     /// An agent that logs out and back in with the same id before its
     /// expiry timer fires keeps one expiry timer, not one per login (each
     /// would re-arm itself for ever).
@@ -2681,6 +2804,153 @@ mod tests {
         router.handle_timeout(now);
         let expired: Vec<Output> = std::iter::from_fn(|| router.poll_output()).collect();
         assert_eq!(expired, vec![Output::AgentExpired { agent }]);
+    }
+
+    /// A long random sequence of every input over small id spaces (ids are
+    /// reused after removal, so slots, member indexes and generations are
+    /// recycled), with the bookkeeping and work conservation checked after
+    /// every step.
+    #[test]
+    fn random_sequences_keep_the_books_and_serve_every_free_agent() {
+        let mut state = 0x1234_5678_u64;
+        let mut next = move |n: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % n
+        };
+        let strategies = Builtin::all();
+        for round in 0..60_u64 {
+            let mut router = Router::new(RouterConfig {
+                agent_ttl: if round % 3 == 0 {
+                    Some(Duration::from_secs(40))
+                } else {
+                    None
+                },
+                ..RouterConfig::default()
+            });
+            let t0 = Timestamp::from_secs(1);
+            for q in 0..3_u32 {
+                let mut config = QueueConfig::new(SkillId(q));
+                match (round + u64::from(q)) % 4 {
+                    0 => {
+                        config.max_wait = Some(Duration::from_secs(30));
+                        config.overflow = Some(OverflowTarget::Queue(QueueId((q + 1) % 3)));
+                        config.wrap_up = Duration::from_secs(3);
+                    }
+                    1 => {
+                        config.bullseye = vec![
+                            crate::queue::BullseyeRing::new(
+                                Duration::from_secs(5),
+                                Level::new(3).unwrap_or(Level::MIN),
+                            ),
+                            crate::queue::BullseyeRing::new(Duration::from_secs(10), Level::MIN),
+                        ];
+                        config.announce_every = Some(Duration::from_secs(7));
+                    }
+                    2 => {
+                        config.ordering = QueueOrdering::StrictPriority;
+                        config.channel = Channel::CHAT;
+                    }
+                    _ => {}
+                }
+                let strategy = strategies
+                    [((round * 3 + u64::from(q)) % strategies.len() as u64) as usize]
+                    .clone();
+                router
+                    .add_queue(QueueId(q), config, strategy.boxed(), t0)
+                    .unwrap();
+            }
+            let mut now = t0;
+            let mut offers: Vec<ReservationId> = Vec::new();
+            let mut connected: Vec<CallId> = Vec::new();
+            for step in 0..1500 {
+                let mut op = next(12);
+                // Odd rounds are agent-rich: fewer arrivals.
+                if round % 2 == 1 && matches!(op, 3 | 4) && next(3) > 0 {
+                    op = 8;
+                }
+                match op {
+                    0 => {
+                        let id = AgentId(next(10) as u32);
+                        let mut config = AgentConfig::new()
+                            .capacity(Channel::VOICE, 1 + next(2) as u16)
+                            .capacity(Channel::CHAT, 1 + next(2) as u16);
+                        for s in 0..3 {
+                            if next(3) > 0 {
+                                config =
+                                    config.skill(SkillId(s), Level::saturating(next(11) as u8));
+                            }
+                        }
+                        if next(3) == 0 {
+                            config = config.wrap_up(Duration::from_secs(next(4)));
+                        }
+                        let _ = router.add_agent(id, config, now);
+                        if next(2) == 0 {
+                            let _ = router.set_ready(id, true, now);
+                        }
+                    }
+                    1 => {
+                        let _ = router.remove_agent(AgentId(next(10) as u32), now);
+                    }
+                    2 => {
+                        let _ = router.set_ready(AgentId(next(10) as u32), next(3) > 0, now);
+                    }
+                    3 | 4 => {
+                        let mut request = CallRequest::new()
+                            .priority(next(3) as i32)
+                            .min_level(Level::saturating(next(5) as u8));
+                        if next(4) == 0 {
+                            request = request
+                                .skill(SkillId(next(3) as u32), Level::saturating(next(6) as u8));
+                        }
+                        if next(5) == 0 {
+                            request = request.preferred(crate::call::PreferredAgent::new(
+                                AgentId(next(10) as u32),
+                                Duration::from_secs(next(10)),
+                            ));
+                        }
+                        let _ =
+                            router.enqueue(CallId(next(25)), QueueId(next(3) as u32), request, now);
+                    }
+                    5 => {
+                        let _ = router.abandon(CallId(next(25)), now);
+                    }
+                    6 if !offers.is_empty() => {
+                        let r = offers.swap_remove(next(offers.len() as u64) as usize);
+                        if let Ok(answered) = router.accept(r, now) {
+                            connected.push(answered.call);
+                        }
+                    }
+                    7 if !offers.is_empty() => {
+                        let r = offers.swap_remove(next(offers.len() as u64) as usize);
+                        let _ = router.reject(r, now);
+                    }
+                    8 if !connected.is_empty() => {
+                        let c = connected.swap_remove(next(connected.len() as u64) as usize);
+                        let _ = router.complete(c, now);
+                    }
+                    9 => {
+                        let _ = router.request_callback(CallId(next(25)));
+                    }
+                    10 => {
+                        let _ = router.heartbeat(AgentId(next(10) as u32), now);
+                    }
+                    _ => {
+                        now = now + Duration::from_millis(next(8000));
+                        router.handle_timeout(now);
+                    }
+                }
+                while let Some(output) = router.poll_output() {
+                    if let Output::Offer(offer) = output {
+                        offers.push(offer.reservation);
+                    }
+                }
+                if let Err(e) = router.check_invariants() {
+                    panic!("round {round}, step {step}: {e}");
+                }
+            }
+        }
     }
 
     /// Agents serving two queues take calls from one only: their entries in

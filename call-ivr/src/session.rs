@@ -1200,11 +1200,17 @@ impl Session {
     fn recorded(&mut self, p: &Program, now: Timestamp, voicemail: bool, recording: String) {
         let pc = self.frame().pc;
         match p.nodes.get(pc as usize).map(|n| &n.kind) {
-            Some(NodeKind::Voicemail { .. }) if voicemail => {
+            Some(NodeKind::Voicemail { mailbox, .. }) if voicemail => {
+                // The outcome names the mailbox, as the Record action did;
+                // nothing ran since, so it evaluates the same.
+                let Ok(mailbox) = self.eval(p, now, mailbox) else {
+                    self.defect(Defect::Type { node: pc });
+                    return;
+                };
                 self.actions.push_back(Action::Hangup {
                     reason: "voicemail".to_string(),
                 });
-                self.end(Outcome::Voicemail(recording));
+                self.end(Outcome::Voicemail(mailbox.to_string()));
             }
             Some(NodeKind::Record { slot, next, .. }) => {
                 let (slot, next) = (*slot, *next);

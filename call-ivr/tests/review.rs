@@ -144,3 +144,20 @@ test "two wrong keys in the main menu give up"
 "#,
     );
 }
+
+/// `Outcome::Voicemail` is documented as "`voicemail` into this mailbox",
+/// like `Enqueued(queue)` and `Transferred(destination)`; the host's
+/// recording id is not the mailbox.
+#[test]
+fn the_voicemail_outcome_names_the_mailbox() {
+    use call_ivr::session::{Action, Event};
+    let p = program("flow main\n  set box = \"sales\"\n  voicemail box + \"-eu\"\n");
+    let mut s = Session::start(&p, CallContext::default(), t0(), SessionLimits::default()).unwrap();
+    let Some(Action::Record { id, mailbox, .. }) = s.poll_action() else {
+        panic!("no recording")
+    };
+    assert_eq!(mailbox.as_deref(), Some("sales-eu"));
+    s.handle(&p, t0(), Event::RecordingFinished(id, "rec-42".into()))
+        .unwrap();
+    assert_eq!(s.outcome(), Some(&Outcome::Voicemail("sales-eu".into())));
+}

@@ -210,6 +210,44 @@ impl Formatter<'_> {
         self.last_end = self.last_end.max(line_end as u32);
     }
 
+    /// Where the `else` line owning `arm` starts, so that the comments and
+    /// blank lines above it stay above it (the tree keeps no span for it):
+    /// the label of `else -> label`; for a block, the last line before its
+    /// first statement that is neither blank nor a comment, found in the
+    /// source, or the first statement itself without the source.
+    fn else_at(&self, arm: &Arm, fallback: Span) -> Span {
+        let first = match arm {
+            Arm::Goto(n) => return n.span,
+            Arm::Block(b) => match b.first() {
+                Some(s) => s.span,
+                None => return fallback,
+            },
+        };
+        let Some(src) = self.source else {
+            return first;
+        };
+        // Walk back line by line from the line of the first statement.
+        let mut end = src
+            .get(..first.start as usize)
+            .and_then(|t| t.rfind('\n'))
+            .unwrap_or(0);
+        while end > 0 {
+            let start = src
+                .get(..end)
+                .and_then(|t| t.rfind('\n'))
+                .map_or(0, |i| i + 1);
+            let line = src.get(start..end).unwrap_or("");
+            let text = line.trim_start_matches([' ', '\t']);
+            let trimmed = text.trim_end_matches('\r');
+            if !trimmed.is_empty() && !trimmed.starts_with("//") {
+                let at = (start + line.len() - text.len()) as u32;
+                return Span::new(at, at);
+            }
+            end = start.saturating_sub(1);
+        }
+        first
+    }
+
     fn line(&mut self, indent: usize, span: Span, text: &str) {
         self.flush_comments(span.start.max(1), indent);
         self.blank_line_before(span.start);
@@ -339,7 +377,8 @@ impl Formatter<'_> {
                     self.arm(indent, at, &head, arm);
                 }
                 if let Some(a) = otherwise {
-                    self.arm(indent, span, "else", a);
+                    let at = self.else_at(a, span);
+                    self.arm(indent, at, "else", a);
                 }
             }
             StmtKind::Match(subject, arms, otherwise) => {
@@ -349,7 +388,8 @@ impl Formatter<'_> {
                     self.arm(indent + 1, a.span, &values.join(", "), &a.arm);
                 }
                 if let Some(a) = otherwise {
-                    self.arm(indent + 1, span, "else", a);
+                    let at = self.else_at(a, span);
+                    self.arm(indent + 1, at, "else", a);
                 }
             }
             StmtKind::Menu(m) => {

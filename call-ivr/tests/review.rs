@@ -161,3 +161,37 @@ fn the_voicemail_outcome_names_the_mailbox() {
         .unwrap();
     assert_eq!(s.outcome(), Some(&Outcome::Voicemail("sales-eu".into())));
 }
+
+/// `fmt` keeps comments where they are and its output is canonical: `fmt
+/// --check` on it passes. A comment on the line above an `else` (of an `if`
+/// or a `match`) stays above the `else`, and no blank line appears that the
+/// source did not have.
+#[test]
+fn a_comment_above_else_stays_there_and_fmt_is_idempotent() {
+    use call_ivr::format::format_source;
+    use call_ivr::parser::parse;
+    let text = "flow main
+  set n = 1
+  if n == 1
+    hangup \"one\"
+  // otherwise, two
+  else
+    // inside the else
+    hangup \"two\"
+  match n
+    1 -> done
+    // anything else
+    else
+      hangup \"other\"
+  done:
+  hangup
+";
+    let file = SourceFile::new("t.ivr", text).unwrap();
+    let (tree, d) = parse(&file);
+    assert!(!d.has_errors(), "{}", d.render(&file));
+    let once = format_source(&tree, &file);
+    assert_eq!(once, text);
+    let again_file = SourceFile::new("t.ivr", once.clone()).unwrap();
+    let (again_tree, _) = parse(&again_file);
+    assert_eq!(format_source(&again_tree, &again_file), once);
+}

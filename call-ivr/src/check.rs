@@ -903,6 +903,18 @@ impl Checker {
             None => match &pattern {
                 Some(p) => {
                     let (lo, hi) = p.length_bounds();
+                    if lo as i64 > limits::MAX_DIGITS
+                        && let Some(text) = &g.pattern
+                    {
+                        self.err(
+                            Code::BAD_DIGIT_COUNT,
+                            text.span,
+                            format!(
+                                "this pattern needs at least {lo} digits; a gather takes 1 to {}",
+                                limits::MAX_DIGITS
+                            ),
+                        );
+                    }
                     (
                         lo.max(1) as i64,
                         hi.map_or(limits::MAX_DIGITS, |h| h as i64),

@@ -195,3 +195,26 @@ fn a_comment_above_else_stays_there_and_fmt_is_idempotent() {
     let (again_tree, _) = parse(&again_file);
     assert_eq!(format_source(&again_tree, &again_file), once);
 }
+
+/// E0304 is for gather digit counts outside 1-32. Without a `digits` line a
+/// gather takes its counts from its pattern; a pattern of 40 fixed positions
+/// (patterns may have 64) asks for 40 digits, which the gather can never
+/// collect: it stops at 32 and reports a no-match on every attempt.
+#[test]
+fn a_pattern_longer_than_a_gather_can_collect_is_refused() {
+    let text = format!(
+        "flow main\n  gather n \"Your number.\"\n    pattern \"{}\"\n  hangup \"{{n}}\"\n",
+        "X".repeat(40)
+    );
+    let file = SourceFile::new("t.ivr", text).unwrap();
+    let (_, d) = compile(&file);
+    assert!(d.contains(Code::BAD_DIGIT_COUNT), "{}", d.render(&file));
+    // 32 positions are fine.
+    let text = format!(
+        "flow main\n  gather n \"Your number.\"\n    pattern \"{}\"\n  hangup \"{{n}}\"\n",
+        "X".repeat(32)
+    );
+    let file = SourceFile::new("t.ivr", text).unwrap();
+    let (p, d) = compile(&file);
+    assert!(p.is_some(), "{}", d.render(&file));
+}

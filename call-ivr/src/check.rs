@@ -1094,6 +1094,13 @@ impl Checker {
             ExprKind::Binary(op, l, r) => {
                 let (lc, lt) = self.expr(cx, l);
                 let (rc, rt) = self.expr(cx, r);
+                // A value of type any next to a string is joined as text,
+                // whatever it holds at run time and on either side.
+                if *op == BinaryOp::Add
+                    && matches!((lt, rt), (Type::Any, Type::Str) | (Type::Str, Type::Any))
+                {
+                    return (Expr::Concat(vec![lc, rc]), Type::Str);
+                }
                 let ty = match op {
                     BinaryOp::And | BinaryOp::Or => {
                         for (side, t) in [(l, lt), (r, rt)] {

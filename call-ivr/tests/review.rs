@@ -218,3 +218,27 @@ fn a_pattern_longer_than_a_gather_can_collect_is_refused() {
     let (p, d) = compile(&file);
     assert!(p.is_some(), "{}", d.render(&file));
 }
+
+/// "`+` adds integers or joins strings (a value of type *any* next to a
+/// string is joined as text)": a record field that holds an integer at run
+/// time, before a string, is joined like one after it.
+#[test]
+fn a_value_of_type_any_before_a_string_is_joined_as_text() {
+    run_inline(
+        r#"
+flow main
+  lookup crm caller.number -> c
+    on error -> out
+    on timeout -> out
+  set after = "$" + c.balance
+  set before = c.balance + " dollars"
+  hangup "{after} {before}"
+  out:
+  hangup "no record"
+
+test "an integer balance"
+  answer crm with balance = 120
+  expect hangup "$120 120 dollars"
+"#,
+    );
+}

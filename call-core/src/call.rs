@@ -1349,6 +1349,13 @@ impl Call {
                 .get(CUSTOMER)
                 .is_some_and(|leg| leg.answered_at.is_some());
             let before_agent = !self.agent_answered_at.is_some() && !self.callback;
+            let by_customer = matches!(
+                self.legs.get(CUSTOMER).map(|l| l.state),
+                Some(ConnectionState::Cleared {
+                    cleared_by: ClearedBy::Remote,
+                    ..
+                })
+            );
             let previous = std::mem::replace(&mut self.segment, Segment::Ended);
             let phase = match previous {
                 Segment::SelfService if answered && !self.self_service_done => {
@@ -1360,12 +1367,19 @@ impl Call {
                     Some(AbandonPhase::Queue)
                 }
                 Segment::Offered { leg, .. } => {
+                    // Only the caller hanging up is an abandon; the host
+                    // clearing the customer cancels the ringing agent leg.
+                    let platform_cause = if by_customer {
+                        PlatformCause::CALLER_ABANDONED
+                    } else {
+                        PlatformCause::ORIGINATOR_CANCEL
+                    };
                     self.end_leg(
                         at,
                         leg,
                         ConnectionState::Cleared {
                             cause: Q850Cause::NORMAL_CLEARING,
-                            platform_cause: Some(PlatformCause::CALLER_ABANDONED),
+                            platform_cause: Some(platform_cause),
                             cleared_by: ClearedBy::Platform,
                         },
                     );
@@ -1373,13 +1387,6 @@ impl Call {
                 }
                 _ => None,
             };
-            let by_customer = matches!(
-                self.legs.get(CUSTOMER).map(|l| l.state),
-                Some(ConnectionState::Cleared {
-                    cleared_by: ClearedBy::Remote,
-                    ..
-                })
-            );
             if before_agent && by_customer && self.abandoned.is_none() {
                 self.abandoned = phase;
             }

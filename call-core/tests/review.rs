@@ -1,0 +1,67 @@
+//! Regression tests from an adversarial review: each one reproduces a defect
+//! found by reading the code against `docs/core.md`, `docs/cdr.md` and
+//! `docs/kpis.md`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use call_core::cause::{PlatformCause, Q850Cause};
+use call_core::event::CallEvent;
+use call_core::id::{AgentId, LegId, QueueId};
+use common::{Recorder, t};
+
+fn platform_cause_of(r: &Recorder, leg: LegId) -> Option<PlatformCause> {
+    r.events.iter().find_map(|e| match e {
+        CallEvent::ConnectionCleared {
+            leg: l,
+            platform_cause,
+            ..
+        } if *l == leg => Some(*platform_cause),
+        _ => None,
+    })?
+}
+
+/// The host hanging up the customer while an agent rings is not the caller
+/// abandoning: the agent's leg is cancelled (`originator_cancel`), not
+/// marked `caller_abandoned`, which the docs reserve for an abandon.
+#[test]
+fn host_hangup_while_an_agent_rings_is_not_caller_abandoned() {
+    let mut r = Recorder::inbound(1, 0, "+15550100");
+    r.call.answer(t(0), LegId(0)).unwrap();
+    r.call.enqueue(t(5), QueueId(1)).unwrap();
+    let agent = r.call.offer(t(10), AgentId(7)).unwrap();
+    r.call.handle_alerting(t(10), agent, false).unwrap();
+    r.call
+        .hangup(t(12), LegId(0), Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    r.drain();
+    assert_eq!(r.call.abandoned(), None);
+    assert_eq!(
+        platform_cause_of(&r, agent),
+        Some(PlatformCause::ORIGINATOR_CANCEL)
+    );
+}
+
+/// The caller hanging up while the agent rings is an abandon, and the agent
+/// leg says so.
+#[test]
+fn caller_hangup_while_an_agent_rings_is_caller_abandoned() {
+    let mut r = Recorder::inbound(1, 0, "+15550100");
+    r.call.answer(t(0), LegId(0)).unwrap();
+    r.call.enqueue(t(5), QueueId(1)).unwrap();
+    let agent = r.call.offer(t(10), AgentId(7)).unwrap();
+    r.call
+        .handle_cleared(t(12), LegId(0), Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    r.drain();
+    assert!(r.call.abandoned().is_some());
+    assert_eq!(
+        platform_cause_of(&r, agent),
+        Some(PlatformCause::CALLER_ABANDONED)
+    );
+}

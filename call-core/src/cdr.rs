@@ -316,13 +316,24 @@ impl CallDetailRecord {
         self.queue_waits.first().map(|w| w.entered_at)
     }
 
-    /// Time from first queue entry to the first agent answer, ms (speed of
-    /// answer), if both happened.
+    /// Time from first queue entry to the first agent answer at or after it,
+    /// ms (speed of answer), if both happened. An agent who answered before
+    /// the call was ever queued (a direct offer from self-service) did not
+    /// answer it from a queue.
     pub fn speed_of_answer_ms(&self) -> Option<u64> {
-        Some(
-            self.agent_answered_at?
-                .millis_since(self.first_queued_at()?),
-        )
+        let queued = self.first_queued_at()?;
+        let first = self.agent_answered_at?;
+        let answered = if first >= queued {
+            first
+        } else {
+            self.legs
+                .iter()
+                .filter(|l| l.leg != LegId(0) && l.party.agent().is_some())
+                .filter_map(|l| l.answered_at)
+                .filter(|&a| a >= queued)
+                .min()?
+        };
+        Some(answered.millis_since(queued))
     }
 
     /// Time from first queue entry to the customer leaving, ms, for calls the

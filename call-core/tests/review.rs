@@ -10,9 +10,11 @@
 
 mod common;
 
+use call_core::call::Phase;
 use call_core::cause::{PlatformCause, Q850Cause};
 use call_core::event::CallEvent;
 use call_core::id::{AgentId, LegId, QueueId};
+use call_core::kpi::{KpiConfig, KpiEngine};
 use common::{Recorder, t};
 
 fn platform_cause_of(r: &Recorder, leg: LegId) -> Option<PlatformCause> {
@@ -64,4 +66,55 @@ fn caller_hangup_while_an_agent_rings_is_caller_abandoned() {
         platform_cause_of(&r, agent),
         Some(PlatformCause::CALLER_ABANDONED)
     );
+}
+
+/// A call an agent answered directly from self-service, queued only after
+/// that agent left, was never answered *from the queue*: speed of answer is
+/// undefined (not zero) and the queue must not count it as answered within
+/// the service level.
+#[test]
+fn an_answer_before_the_first_queue_entry_is_not_a_queue_answer() {
+    let mut r = Recorder::inbound(1, 0, "+15550100");
+    r.call.answer(t(0), LegId(0)).unwrap();
+    let agent = r.call.offer(t(5), AgentId(7)).unwrap();
+    r.call.handle_answered(t(8), agent).unwrap();
+    r.call
+        .hangup(t(60), agent, Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    assert_eq!(r.call.phase(), Phase::SelfService);
+    r.call.enqueue(t(70), QueueId(1)).unwrap();
+    r.call.request_callback(t(200)).unwrap();
+    r.drain();
+    r.call.handle_timeout(t(1000));
+    let record = r.finish();
+    assert_eq!(record.speed_of_answer_ms(), None);
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    engine.ingest(&record);
+    let total = engine.total();
+    assert_eq!(total.offered, 1);
+    assert_eq!(total.answered, 0);
+    assert_eq!(total.answered_within, 0);
+}
+
+/// The same call answered again from the queue: speed of answer runs from
+/// the first queue entry to that later answer.
+#[test]
+fn a_queue_answer_after_a_direct_one_is_measured_from_the_queue() {
+    let mut r = Recorder::inbound(1, 0, "+15550100");
+    r.call.answer(t(0), LegId(0)).unwrap();
+    let first = r.call.offer(t(5), AgentId(7)).unwrap();
+    r.call.handle_answered(t(8), first).unwrap();
+    r.call
+        .hangup(t(60), first, Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    r.call.enqueue(t(70), QueueId(1)).unwrap();
+    let second = r.call.offer(t(90), AgentId(8)).unwrap();
+    r.call.handle_answered(t(100), second).unwrap();
+    r.call
+        .handle_cleared(t(200), LegId(0), Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    r.drain();
+    r.call.handle_timeout(t(1000));
+    let record = r.finish();
+    assert_eq!(record.speed_of_answer_ms(), Some(30_000));
 }

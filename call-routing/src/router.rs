@@ -428,6 +428,10 @@ struct Call {
     preferred: Option<PreferredAgent>,
     /// Next bullseye ring to open.
     ring: usize,
+    /// The ring-progressively round: taken from the visit counter when the
+    /// call is offered afresh, so the progressive timer of an earlier round
+    /// (the call was declined and offered again) is stale.
+    round: u32,
 }
 
 #[derive(Debug)]
@@ -789,6 +793,7 @@ enum Timer {
     Preferred(CallId, u32),
     Bullseye(CallId, u32),
     Announce(CallId, u32),
+    /// The call and its ring-progressively round (see `Call::round`).
     Progressive(CallId, u32),
     WrapUp(AgentId),
     /// The agent's login number (see `Agent::login`).
@@ -959,8 +964,8 @@ impl Router {
                 Timer::MaxWait(c, v)
                 | Timer::Preferred(c, v)
                 | Timer::Bullseye(c, v)
-                | Timer::Announce(c, v)
-                | Timer::Progressive(c, v) => self.call_visit(c, v).is_none(),
+                | Timer::Announce(c, v) => self.call_visit(c, v).is_none(),
+                Timer::Progressive(c, round) => self.call_round(c, round).is_none(),
                 Timer::WrapUp(a) => self
                     .agents
                     .get(&a)
@@ -1568,6 +1573,7 @@ impl Router {
                 preferred: request.preferred,
                 ring: 0,
                 visit,
+                round: 0,
                 callback,
                 state: CallState::Waiting,
             },
@@ -2346,7 +2352,7 @@ impl Router {
             return false;
         }
         let first_offer = !matches!(call.state, CallState::Offered(_));
-        let (visit, callback) = (call.visit, call.callback);
+        let callback = call.callback;
         if listed {
             self.remove_waiting_at(cslot);
         }
@@ -2397,7 +2403,12 @@ impl Router {
         self.refresh_agent_at(aslot, false);
         self.schedule(expires, Timer::Reservation(reservation));
         if first_offer && let OfferMode::Progressive { step } = mode {
-            self.schedule(now + step, Timer::Progressive(id, visit));
+            let round = self.next_visit;
+            self.next_visit = round.wrapping_add(1);
+            if let Some(call) = self.calls.at_mut(cslot) {
+                call.round = round;
+            }
+            self.schedule(now + step, Timer::Progressive(id, round));
         }
         self.outputs.push_back(Output::Offer(Offer {
             reservation,
@@ -2426,6 +2437,10 @@ impl Router {
 
     fn call_visit(&self, id: CallId, visit: u32) -> Option<&Call> {
         self.calls.get(&id).filter(|c| c.visit == visit)
+    }
+
+    fn call_round(&self, id: CallId, round: u32) -> Option<&Call> {
+        self.calls.get(&id).filter(|c| c.round == round)
     }
 
     fn fire(&mut self, timer: Timer, now: Timestamp) {
@@ -2467,8 +2482,8 @@ impl Router {
                     self.schedule(now + every, Timer::Announce(id, visit));
                 }
             }
-            Timer::Progressive(id, visit) => {
-                let Some(call) = self.call_visit(id, visit) else {
+            Timer::Progressive(id, round) => {
+                let Some(call) = self.call_round(id, round) else {
                     return;
                 };
                 let CallState::Offered(list) = &call.state else {
@@ -2498,7 +2513,7 @@ impl Router {
                 {
                     self.offer(cslot, aslot, true, now);
                 }
-                self.schedule(now + step, Timer::Progressive(id, visit));
+                self.schedule(now + step, Timer::Progressive(id, round));
             }
             Timer::WrapUp(id) => {
                 if let Some(a) = self.agents.get_mut(&id)

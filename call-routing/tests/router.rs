@@ -867,3 +867,34 @@ fn reused_call_id_does_not_inherit_old_timers() {
         queue: Q_SALES
     }));
 }
+
+/// A ring-progressively call whose only offer is declined and that is
+/// offered again still adds one agent per step, not one per step for every
+/// time it was offered afresh.
+#[test]
+fn ring_progressively_keeps_one_pace_after_a_decline() {
+    let mut h = Harness::new(RouterConfig::default());
+    let mut q = sales_queue();
+    q.ring_timeout = Duration::from_secs(600);
+    h.queue(
+        Q_SALES,
+        q,
+        Builtin::RingProgressively {
+            step: Duration::from_secs(10),
+        }
+        .boxed(),
+    );
+    for id in 1..=8 {
+        h.agent(id, skilled(SALES, 5).order(id), 0);
+    }
+    h.enqueue(1, Q_SALES, CallRequest::new(), 0);
+    let first = h.offers();
+    assert_eq!(first.len(), 1);
+    // Declined at 1 s: the call rings the next agent at once.
+    h.router.reject(first[0].reservation, secs(1)).unwrap();
+    assert_eq!(h.offers().len(), 1);
+    // From then on, one more agent per 10 s step.
+    h.advance(30);
+    let added = h.offers().len();
+    assert!(added <= 3, "{added} agents added in 29 s with a 10 s step");
+}

@@ -43,6 +43,7 @@ pub fn check(file: &SourceFile, tree: &ast::File) -> (Option<Program>, Diagnosti
         used_schedules: HashSet::new(),
         used_tables: HashSet::new(),
         languages: Vec::new(),
+        suggestions: 0,
     };
     let program = c.run(file, tree);
     let mut diags = Diagnostics { items: c.diags };
@@ -66,6 +67,25 @@ struct Checker {
     used_tables: HashSet<u16>,
     /// Languages set with literal `language "xx"` or `in "xx"`.
     languages: Vec<(String, Span)>,
+    /// "Did you mean" searches made so far (see [`MAX_SUGGESTIONS`]).
+    suggestions: u32,
+}
+
+/// The most "did you mean" searches one file gets: each compares a name
+/// with every candidate, so a file with thousands of unknown names among
+/// thousands of known ones would otherwise take quadratic time.
+const MAX_SUGGESTIONS: u32 = 100;
+
+/// The most names a help text lists.
+const MAX_LISTED: usize = 10;
+
+/// `a, b, c`, or the first [`MAX_LISTED`] names and how many more.
+fn listed(names: &[&str]) -> String {
+    let shown: Vec<&str> = names.iter().take(MAX_LISTED).copied().collect();
+    match names.len().saturating_sub(MAX_LISTED) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
 }
 
 struct FlowCx {
@@ -87,6 +107,12 @@ fn fnv(text: &str) -> u64 {
 }
 
 impl Checker {
+    /// Whether one more "did you mean" search fits [`MAX_SUGGESTIONS`].
+    fn may_suggest(&mut self) -> bool {
+        self.suggestions = self.suggestions.saturating_add(1);
+        self.suggestions <= MAX_SUGGESTIONS
+    }
+
     fn err(&mut self, code: Code, span: Span, msg: impl Into<String>) {
         self.diags.push(Diagnostic::new(code, span, msg));
     }
@@ -203,6 +229,10 @@ impl Checker {
                 );
             }
         }
+        // One entry per language, so each table is compared with each
+        // language once rather than with every `language` statement.
+        self.languages.sort_by(|a, b| a.0.cmp(&b.0));
+        self.languages.dedup_by(|a, b| a.0 == b.0);
         for (table, ast_table) in &prompts {
             let index = self.tables.get(&ast_table.name.text).copied();
             if !index.is_some_and(|i| self.used_tables.contains(&i)) {
@@ -228,7 +258,7 @@ impl Checker {
                     format!(
                         "prompt table `{}` has no entry for {}; the first entry is spoken instead",
                         ast_table.name.text,
-                        missing.join(", ")
+                        listed(&missing)
                     ),
                 );
             }
@@ -299,15 +329,23 @@ impl Checker {
         };
         let end = self.push(end_kind, flow.span, index, None);
         let entry = self.block(&mut cx, &flow.body, end, None);
+        // Sorted once per flow, not once per unknown label.
+        let mut known: Option<Vec<&str>> = None;
         for (node, name) in std::mem::take(&mut cx.gotos) {
             match cx.labels.get(&name.text) {
                 Some(&target) => self.set(node, NodeKind::Goto { target }),
                 None => {
-                    let mut known: Vec<&str> = cx.labels.keys().map(String::as_str).collect();
-                    known.sort_unstable();
-                    let help = if let Some(near) =
+                    let known = known.get_or_insert_with(|| {
+                        let mut k: Vec<&str> = cx.labels.keys().map(String::as_str).collect();
+                        k.sort_unstable();
+                        k
+                    });
+                    let near = if self.may_suggest() {
                         crate::diagnostic::closest(&name.text, known.iter().copied())
-                    {
+                    } else {
+                        None
+                    };
+                    let help = if let Some(near) = near {
                         format!("did you mean `{near}`?")
                     } else if known.is_empty() {
                         format!(
@@ -315,7 +353,7 @@ impl Checker {
                             flow.name.text
                         )
                     } else {
-                        format!("labels in flow `{}`: {}", flow.name.text, known.join(", "))
+                        format!("labels in flow `{}`: {}", flow.name.text, listed(known))
                     };
                     self.diags.push(
                         Diagnostic::new(
@@ -1033,13 +1071,17 @@ impl Checker {
                         first.span,
                         format!("unknown variable `{name}`"),
                     );
-                    let near = crate::diagnostic::closest(
-                        name,
-                        cx.vars
-                            .keys()
-                            .map(String::as_str)
-                            .chain(["caller", "language"]),
-                    );
+                    let near = if self.may_suggest() {
+                        crate::diagnostic::closest(
+                            name,
+                            cx.vars
+                                .keys()
+                                .map(String::as_str)
+                                .chain(["caller", "language"]),
+                        )
+                    } else {
+                        None
+                    };
                     if self.schedules.contains_key(name) {
                         d = d.with_help(format!("`{name}` is a schedule: write `open({name})`"));
                     } else if let Some(near) = near {

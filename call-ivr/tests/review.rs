@@ -242,3 +242,31 @@ test "an integer balance"
 "#,
     );
 }
+
+/// Bad input gets a clear error, never unbounded memory. The help of an
+/// unknown label listed every label of the flow, so N labels and N bad
+/// `goto`s took memory in N squared: 60,000 of each (1.7 MB of source,
+/// within the 8 MiB and 200,000-node limits) asked for about 30 GB. Each
+/// help must stay short whatever the flow's size (checked here at 2,000,
+/// where the old help was 16 KB each).
+#[test]
+fn unknown_label_help_stays_short_in_a_flow_with_many_labels() {
+    let mut text = String::from("flow main\n");
+    for i in 0..2_000 {
+        text.push_str(&format!("  label{i:05}:\n  say \"x\"\n"));
+    }
+    for _ in 0..2_000 {
+        text.push_str("  goto qqqqqqqqqqqqqqqqqqqq\n");
+    }
+    text.push_str("  hangup\n");
+    let file = SourceFile::new("t.ivr", text).unwrap();
+    let (_, d) = compile(&file);
+    assert!(d.contains(Code::UNKNOWN_LABEL));
+    let longest = d
+        .items
+        .iter()
+        .map(|d| d.help.as_ref().map_or(0, String::len) + d.message.len())
+        .max()
+        .unwrap();
+    assert!(longest <= 1_000, "a diagnostic of {longest} bytes");
+}

@@ -2272,11 +2272,14 @@ impl Call {
         if let Segment::Offered { leg: offered, .. } = self.segment
             && offered == leg
         {
+            // Only our own platform answers an incoming customer leg; an
+            // outbound customer leg still ringing answers for itself.
             if self.legs.get(CUSTOMER).is_some_and(|c| {
-                matches!(
-                    c.state,
-                    ConnectionState::Offered | ConnectionState::Alerting { .. }
-                )
+                c.direction == Direction::Inbound
+                    && matches!(
+                        c.state,
+                        ConnectionState::Offered | ConnectionState::Alerting { .. }
+                    )
             }) {
                 self.connect(now, CUSTOMER);
             }

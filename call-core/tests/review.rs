@@ -15,6 +15,7 @@ use call_core::cause::{PlatformCause, Q850Cause};
 use call_core::event::CallEvent;
 use call_core::id::{AgentId, LegId, QueueId};
 use call_core::kpi::{KpiConfig, KpiEngine};
+use call_core::leg::ConnectionState;
 use common::{Recorder, t};
 
 fn platform_cause_of(r: &Recorder, leg: LegId) -> Option<PlatformCause> {
@@ -117,4 +118,22 @@ fn a_queue_answer_after_a_direct_one_is_measured_from_the_queue() {
     r.call.handle_timeout(t(1000));
     let record = r.finish();
     assert_eq!(record.speed_of_answer_ms(), Some(30_000));
+}
+
+/// An outbound call's customer leg that is still ringing the customer is
+/// not answered because the agent it was offered to (progressive dialling)
+/// picked up first: the customer answers with its own 200 OK.
+#[test]
+fn an_agent_answering_does_not_answer_a_ringing_outbound_customer() {
+    let mut r = Recorder::outbound(1, 0, "+15550100");
+    r.call.handle_alerting(t(1), LegId(0), false).unwrap();
+    let agent = r.call.offer(t(2), AgentId(7)).unwrap();
+    r.call.handle_answered(t(3), agent).unwrap();
+    assert_eq!(
+        r.call.leg(LegId(0)).unwrap().state(),
+        ConnectionState::Alerting { early_media: false }
+    );
+    r.call.handle_answered(t(10), LegId(0)).unwrap();
+    r.drain();
+    assert_eq!(r.call.leg(LegId(0)).unwrap().answered_at(), Some(t(10)));
 }

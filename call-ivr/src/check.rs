@@ -28,6 +28,7 @@ pub fn compile(file: &SourceFile) -> (Option<Program>, Diagnostics) {
     let (program, more) = check(file, &tree);
     diags.items.extend(more.items);
     diags.sort();
+    cap(&mut diags);
     (program, diags)
 }
 
@@ -48,11 +49,36 @@ pub fn check(file: &SourceFile, tree: &ast::File) -> (Option<Program>, Diagnosti
     let program = c.run(file, tree);
     let mut diags = Diagnostics { items: c.diags };
     diags.sort();
-    if diags.has_errors() {
+    let errors = diags.has_errors();
+    cap(&mut diags);
+    if errors {
         (None, diags)
     } else {
         (program, diags)
     }
+}
+
+/// Keeps the first [`parser::ParseLimits::max_diagnostics`] diagnostics in
+/// source order and says that the rest were dropped (E0017), as the parser
+/// does; a file with only warnings gets the note as a warning, so that it
+/// still compiles.
+fn cap(diags: &mut Diagnostics) {
+    let max = parser::ParseLimits::default().max_diagnostics;
+    if diags.items.len() <= max {
+        return;
+    }
+    let errors = diags.has_errors();
+    diags.items.truncate(max);
+    let at = diags.items.last().map_or(Span::default(), |d| d.span);
+    let mut note = Diagnostic::new(
+        Code::TOO_MANY_ERRORS,
+        at,
+        "too many diagnostics; the rest were dropped",
+    );
+    if !errors {
+        note.severity = crate::diagnostic::Severity::Warning;
+    }
+    diags.items.push(note);
 }
 
 struct Checker {

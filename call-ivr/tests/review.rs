@@ -270,3 +270,31 @@ fn unknown_label_help_stays_short_in_a_flow_with_many_labels() {
         .unwrap();
     assert!(longest <= 1_000, "a diagnostic of {longest} bytes");
 }
+
+/// "diagnostics cap (200)" (E0017: too many diagnostics, the rest were
+/// dropped). The cap held for syntax errors only: 1,000 unknown labels gave
+/// 1,000 diagnostics.
+#[test]
+fn checker_diagnostics_are_capped_too() {
+    let mut text = String::from("flow main\n");
+    for _ in 0..1_000 {
+        text.push_str("  goto nowhere\n");
+    }
+    text.push_str("  hangup\n");
+    let file = SourceFile::new("t.ivr", text).unwrap();
+    let (p, d) = compile(&file);
+    assert!(p.is_none());
+    assert!(d.items.len() <= 201, "{} diagnostics", d.items.len());
+    assert!(d.contains(Code::TOO_MANY_ERRORS));
+    // Many warnings alone do not turn into an error.
+    let mut text = String::from("flow main\n");
+    for i in 0..300 {
+        text.push_str(&format!("  goto l{i}\n  say \"never\"\n  l{i}:\n"));
+    }
+    text.push_str("  hangup\n");
+    let file = SourceFile::new("t.ivr", text).unwrap();
+    let (p, d) = compile(&file);
+    assert!(d.items.len() <= 201, "{} diagnostics", d.items.len());
+    assert!(!d.has_errors(), "{}", d.render(&file));
+    assert!(p.is_some());
+}

@@ -2269,20 +2269,25 @@ impl Call {
             });
         }
         let now = self.clock(now);
-        if let Segment::Offered { leg: offered, .. } = self.segment
-            && offered == leg
-        {
-            // Only our own platform answers an incoming customer leg; an
-            // outbound customer leg still ringing answers for itself.
-            if self.legs.get(CUSTOMER).is_some_and(|c| {
+        // Whoever answers for the customer (an agent's offer, or the party an
+        // offer was deflected to) connects an incoming customer leg the
+        // platform had not answered yet. Only our own platform answers an
+        // incoming customer leg; an outbound one still ringing answers for
+        // itself.
+        if leg != CUSTOMER
+            && self.legs.get(CUSTOMER).is_some_and(|c| {
                 c.direction == Direction::Inbound
                     && matches!(
                         c.state,
                         ConnectionState::Offered | ConnectionState::Alerting { .. }
                     )
-            }) {
-                self.connect(now, CUSTOMER);
-            }
+            })
+        {
+            self.connect(now, CUSTOMER);
+        }
+        if let Segment::Offered { leg: offered, .. } = self.segment
+            && offered == leg
+        {
             self.segment = Segment::Connected;
         }
         self.connect(now, leg);

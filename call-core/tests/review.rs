@@ -16,7 +16,8 @@ use call_core::event::CallEvent;
 use call_core::id::{AgentId, LegId, QueueId};
 use call_core::kpi::{KpiConfig, KpiEngine};
 use call_core::leg::ConnectionState;
-use common::{Recorder, t};
+use call_core::party::Party;
+use common::{Recorder, addr, t};
 
 fn platform_cause_of(r: &Recorder, leg: LegId) -> Option<PlatformCause> {
     r.events.iter().find_map(|e| match e {
@@ -136,4 +137,28 @@ fn an_agent_answering_does_not_answer_a_ringing_outbound_customer() {
     r.call.handle_answered(t(10), LegId(0)).unwrap();
     r.drain();
     assert_eq!(r.call.leg(LegId(0)).unwrap().answered_at(), Some(t(10)));
+}
+
+/// An offer deflected to an outside number (not an agent) while the
+/// customer's own incoming leg is still unanswered (queueing with early
+/// media): when the new party answers, the customer must be connected, as
+/// for an agent answering an offer, or the two are never joined.
+#[test]
+fn a_deflected_offer_answered_connects_the_unanswered_customer() {
+    let mut r = Recorder::inbound(1, 0, "+15550100");
+    r.call.ring(t(0), LegId(0), true).unwrap();
+    r.call.enqueue(t(1), QueueId(1)).unwrap();
+    let agent = r.call.offer(t(5), AgentId(7)).unwrap();
+    let mobile = r
+        .call
+        .deflect(t(7), agent, Party::External(addr("+15550199")))
+        .unwrap()
+        .unwrap();
+    r.call.handle_answered(t(9), mobile).unwrap();
+    assert!(r.call.leg(LegId(0)).unwrap().state().is_connected());
+    r.call
+        .handle_cleared(t(30), LegId(0), Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    let record = r.finish();
+    assert_eq!(record.answered_at, Some(t(9)));
 }

@@ -102,6 +102,10 @@ struct Checker {
 /// thousands of known ones would otherwise take quadratic time.
 const MAX_SUGGESTIONS: u32 = 100;
 
+/// The most flows, schedules or prompt tables in a file, and variables in a
+/// flow: they are numbered with 16 bits.
+const MAX_INDEXED: usize = u16::MAX as usize;
+
 /// The most names a help text lists.
 const MAX_LISTED: usize = 10;
 
@@ -179,6 +183,21 @@ impl Checker {
                         format!("`{name}` is defined twice"),
                     )
                     .with_help(format!("the first definition is on line {loc}")),
+                );
+                continue;
+            }
+            // Flows, schedules and tables are numbered with 16 bits.
+            let (count, kind) = match item {
+                Item::Flow(_) => (flows.len(), "flows"),
+                Item::Schedule(_) => (schedules.len(), "schedules"),
+                Item::Prompt(_) => (prompts.len(), "prompt tables"),
+                Item::Test(_) => (0, "tests"),
+            };
+            if count >= MAX_INDEXED {
+                self.err(
+                    Code::TOO_MANY_NODES,
+                    what,
+                    format!("a file has at most {MAX_INDEXED} {kind}"),
                 );
                 continue;
             }
@@ -417,6 +436,15 @@ impl Checker {
                 (None, Some(t)) => entry.1 = Some(t),
                 _ => {}
             }
+            return;
+        }
+        // Variables are numbered with 16 bits.
+        if usize::from(cx.slots) >= MAX_INDEXED {
+            self.err(
+                Code::TOO_MANY_NODES,
+                name.span,
+                format!("a flow has at most {MAX_INDEXED} variables"),
+            );
             return;
         }
         cx.vars.insert(name.text.clone(), (cx.slots, ty));

@@ -298,3 +298,45 @@ fn checker_diagnostics_are_capped_too() {
     assert!(!d.has_errors(), "{}", d.render(&file));
     assert!(p.is_some());
 }
+
+/// Variable slots are 16-bit: a flow with more than 65,535 variables (a
+/// 1.3 MB file, inside the 8 MiB and 200,000-node limits) must be refused,
+/// not run with its last variables sharing one slot past the end of the
+/// session's variables (it ran and read `v65535` as unset).
+#[test]
+fn more_variables_than_slots_are_refused_not_aliased() {
+    let mut text = String::from("flow main\n");
+    for i in 0..=65_536 {
+        text.push_str(&format!("  set v{i} = {i}\n"));
+    }
+    text.push_str("  hangup \"{v65535}\"\n");
+    let file = SourceFile::new("t.ivr", text).unwrap();
+    let (p, d) = compile(&file);
+    if let Some(p) = p {
+        let limits = SessionLimits {
+            max_steps: 100_000,
+            ..SessionLimits::default()
+        };
+        let s = Session::start(&p, CallContext::default(), t0(), limits).unwrap();
+        panic!("accepted; the call ended with {:?}", s.outcome());
+    }
+    assert!(d.has_errors());
+}
+
+/// Flow indexes are 16-bit as well: the 65,537th flow must not be taken for
+/// the first (it was: its `return` was reported as "`main` cannot return").
+#[test]
+fn more_flows_than_indexes_are_refused_not_confused() {
+    let mut text = String::from("flow main\n  call last()\n  hangup \"returned\"\n");
+    for i in 0..65_536 {
+        text.push_str(&format!("flow f{i}\n  return\n"));
+    }
+    text.push_str("flow last\n  hangup \"last\"\n");
+    let file = SourceFile::new("t.ivr", text).unwrap();
+    let (p, d) = compile(&file);
+    assert!(p.is_none());
+    // Refused for its size, not with a bogus error such as "`main` cannot
+    // return" (the 65,537th flow's `return` taken for main's).
+    assert!(d.contains(Code::TOO_MANY_NODES), "{}", d.render(&file));
+    assert!(!d.contains(Code::BAD_MAIN), "{}", d.render(&file));
+}

@@ -73,7 +73,8 @@ pub(crate) fn lex(text: &str, diags: &mut Vec<Diagnostic>) -> Lexed {
         lines: Vec::with_capacity(text.len() / 24),
         comments: Vec::new(),
     };
-    let mut pos = 0usize;
+    // A UTF-8 byte-order mark is not part of the text.
+    let mut pos = if text.starts_with('\u{feff}') { 3 } else { 0 };
     while pos < bytes.len() {
         let line_end = bytes
             .get(pos..)

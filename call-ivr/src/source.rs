@@ -6,6 +6,9 @@
 
 use crate::error::SourceError;
 
+/// A UTF-8 byte-order mark, which some editors put at the start of a file.
+const BOM: &str = "\u{feff}";
+
 /// A half-open range of byte offsets `start..end` into one source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Span {
@@ -111,7 +114,11 @@ impl SourceFile {
         }
         // The first entry is 0, so the partition point is at least 1.
         let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
-        let line_start = self.line_starts.get(line_index).copied().unwrap_or(0) as usize;
+        let mut line_start = self.line_starts.get(line_index).copied().unwrap_or(0) as usize;
+        if line_start == 0 && at >= BOM.len() && self.text.starts_with(BOM) {
+            // Columns count from after a byte-order mark.
+            line_start = BOM.len();
+        }
         let column = self
             .text
             .get(line_start..at)
@@ -132,6 +139,11 @@ impl SourceFile {
             .get(index + 1)
             .map_or(self.text.len(), |&e| e as usize);
         let raw = self.text.get(start..end)?;
+        let raw = if start == 0 {
+            raw.strip_prefix(BOM).unwrap_or(raw)
+        } else {
+            raw
+        };
         Some(raw.trim_end_matches('\n').trim_end_matches('\r'))
     }
 

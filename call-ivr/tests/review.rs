@@ -340,3 +340,19 @@ fn more_flows_than_indexes_are_refused_not_confused() {
     assert!(d.contains(Code::TOO_MANY_NODES), "{}", d.render(&file));
     assert!(!d.contains(Code::BAD_MAIN), "{}", d.render(&file));
 }
+
+/// "Encoding: UTF-8." Editors on Windows save UTF-8 with a byte-order mark;
+/// such a file was refused with "unexpected character" naming an invisible
+/// character. The mark is not part of the text: the file compiles, and
+/// columns on the first line count from after it.
+#[test]
+fn a_utf8_byte_order_mark_is_not_an_error() {
+    let file = SourceFile::new("t.ivr", "\u{feff}flow main\n  hangup\n").unwrap();
+    let (p, d) = compile(&file);
+    assert!(p.is_some(), "{}", d.render(&file));
+    let file = SourceFile::new("t.ivr", "\u{feff}flow main main\n  hangup\n").unwrap();
+    let (_, d) = compile(&file);
+    let first = d.items.first().expect("an error");
+    let at = file.location(first.span.start).unwrap();
+    assert_eq!((at.line, at.column), (1, 11), "{}", d.render(&file));
+}

@@ -578,6 +578,10 @@ impl KpiEngine {
     /// Fold one agent state change in: the time spent in the previous state
     /// is split across the intervals it covered.
     pub fn ingest_agent_change(&mut self, change: &AgentStateChanged) {
+        if change.from == AgentState::LoggedOut {
+            // Not agent time: no counter takes it, so no bucket is made for it.
+            return;
+        }
         let mut start = change.from_since;
         let end = change.at;
         while start < end {

@@ -10,6 +10,7 @@
 
 mod common;
 
+use call_core::agent::Agent;
 use call_core::call::Phase;
 use call_core::cause::{PlatformCause, Q850Cause};
 use call_core::event::CallEvent;
@@ -17,6 +18,7 @@ use call_core::id::{AgentId, LegId, QueueId};
 use call_core::kpi::{KpiConfig, KpiEngine};
 use call_core::leg::ConnectionState;
 use call_core::party::Party;
+use call_core::time::Timestamp;
 use common::{Recorder, addr, t};
 
 fn platform_cause_of(r: &Recorder, leg: LegId) -> Option<PlatformCause> {
@@ -161,4 +163,23 @@ fn a_deflected_offer_answered_connects_the_unanswered_customer() {
         .unwrap();
     let record = r.finish();
     assert_eq!(record.answered_at, Some(t(9)));
+}
+
+/// Logged-out time is not agent time: folding the log-in of an agent that
+/// was logged out for a long span must not create an (empty) counter block
+/// for every interval of that span. With `Agent::new(id, Timestamp::ZERO)`
+/// and a log-in today this was two million blocks for one change.
+#[test]
+fn logged_out_time_creates_no_agent_buckets() {
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    let mut agent = Agent::new(AgentId(3), Timestamp::ZERO);
+    let change = agent.log_in(t(0)).unwrap();
+    engine.ingest_agent_change(&change);
+    assert_eq!(engine.agent_buckets().count(), 0);
+    // Time that is counted still lands in its intervals.
+    let change = agent.ready(t(60)).unwrap();
+    engine.ingest_agent_change(&change);
+    let (_, _, counters) = engine.agent_buckets().next().unwrap();
+    assert_eq!(counters.not_ready_ms, 60_000);
+    assert_eq!(engine.agent_buckets().count(), 1);
 }

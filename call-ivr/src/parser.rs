@@ -909,17 +909,26 @@ impl<'a> Parser<'a> {
     fn record_options(&mut self, c: &mut Cur) -> Option<RecordOptions> {
         let mut o = RecordOptions::default();
         loop {
-            if self.eat_kw(c, "max") {
-                o.max = Some(self.duration(c)?);
+            let at = self.here(c);
+            let twice = if self.eat_kw(c, "max") {
+                o.max.replace(self.duration(c)?).is_some()
             } else if self.eat_kw(c, "beep") {
-                o.beep = Some(true);
+                o.beep.replace(true).is_some()
             } else if self.eat_kw(c, "no-beep") {
-                o.beep = Some(false);
+                o.beep.replace(false).is_some()
             } else if self.eat_kw(c, "finish") {
-                o.finish = Some(self.key(c)?);
+                o.finish.replace(self.key(c)?).is_some()
             } else {
                 self.end(c)?;
                 return Some(o);
+            };
+            if twice {
+                let what = self.text(at);
+                self.report(Diagnostic::new(
+                    Code::DUPLICATE_SETTING,
+                    at,
+                    format!("`{what}` repeats a setting given before"),
+                ));
             }
         }
     }

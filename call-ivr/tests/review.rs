@@ -356,3 +356,20 @@ fn a_utf8_byte_order_mark_is_not_an_error() {
     let at = file.location(first.span.start).unwrap();
     assert_eq!((at.line, at.column), (1, 11), "{}", d.render(&file));
 }
+
+/// E0014 is for a setting given twice; `say` options report it, recording
+/// options silently kept the last value.
+#[test]
+fn recording_options_given_twice_are_reported() {
+    for line in [
+        "  record r max 5s max 10s\n",
+        "  record r beep no-beep\n",
+        "  record r finish # finish *\n",
+        "  voicemail \"box\" max 1m max 2m\n",
+    ] {
+        let text = format!("flow main\n{line}  hangup\n");
+        let file = SourceFile::new("t.ivr", text).unwrap();
+        let (_, d) = compile(&file);
+        assert!(d.contains(Code::DUPLICATE_SETTING), "{line}");
+    }
+}

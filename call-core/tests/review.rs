@@ -13,6 +13,7 @@ mod common;
 use call_core::agent::Agent;
 use call_core::call::Phase;
 use call_core::cause::{PlatformCause, Q850Cause};
+use call_core::disposition::{AbandonPhase, Disposition};
 use call_core::event::CallEvent;
 use call_core::id::{AgentId, LegId, QueueId};
 use call_core::kpi::{KpiConfig, KpiEngine};
@@ -182,4 +183,30 @@ fn logged_out_time_creates_no_agent_buckets() {
     let (_, _, counters) = engine.agent_buckets().next().unwrap();
     assert_eq!(counters.not_ready_ms, 60_000);
     assert_eq!(engine.agent_buckets().count(), 1);
+}
+
+/// A caller queueing with early media (never answered by the platform) who
+/// hangs up in the queue has abandoned the queue; only a hang-up before
+/// answer outside a queue, with no agent ringing, is `canceled`.
+#[test]
+fn hanging_up_in_an_early_media_queue_is_an_abandon() {
+    let mut r = Recorder::inbound(1, 0, "+15550100");
+    r.call.ring(t(0), LegId(0), true).unwrap();
+    r.call.enqueue(t(1), QueueId(1)).unwrap();
+    r.call
+        .handle_cleared(t(30), LegId(0), Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    let record = r.finish();
+    assert_eq!(record.answered_at, None);
+    assert_eq!(record.abandoned, Some(AbandonPhase::Queue));
+    assert_eq!(record.disposition, Disposition::Abandoned);
+
+    let mut r = Recorder::inbound(2, 0, "+15550100");
+    r.call.ring(t(0), LegId(0), true).unwrap();
+    r.call
+        .handle_cleared(t(30), LegId(0), Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    let record = r.finish();
+    assert_eq!(record.abandoned, None);
+    assert_eq!(record.disposition, Disposition::Canceled);
 }

@@ -455,7 +455,16 @@ impl KpiEngine {
             .any(|code| self.config.conversion_codes.iter().any(|c| c == code));
         let satisfied_min = self.config.csat_satisfied_min;
         let handlers: Vec<AgentId> = record.handling_agents().collect();
-        let last_handler = handlers.last().copied();
+        // The last agent who handled the contact is the one who connected
+        // last (after a transfer back, an agent offered early), not the last
+        // in order of first offer.
+        let last_handler = record
+            .legs
+            .iter()
+            .filter_map(|l| Some((l.answered_at?, l.leg, l.party.agent()?)))
+            .filter(|(_, _, agent)| handlers.contains(agent))
+            .max()
+            .map(|(_, _, agent)| agent);
         let mut contact = Counters::default();
         for &agent in &handlers {
             let mut c = Counters {

@@ -210,3 +210,40 @@ fn hanging_up_in_an_early_media_queue_is_an_abandon() {
     assert_eq!(record.abandoned, None);
     assert_eq!(record.disposition, Disposition::Canceled);
 }
+
+/// The survey belongs to the *last* agent who handled the contact: after
+/// A transfers to B and B transfers back to A, that is A, although B was
+/// offered the call after A first did.
+#[test]
+fn the_survey_goes_to_the_last_handler_after_a_transfer_back() {
+    let mut r = Recorder::inbound(1, 0, "+15550100");
+    r.call.answer(t(0), LegId(0)).unwrap();
+    r.call.enqueue(t(1), QueueId(1)).unwrap();
+    let a = r.call.offer(t(5), AgentId(1)).unwrap();
+    r.call.handle_answered(t(10), a).unwrap();
+    let b = r.call.consult(t(20), a, Party::Agent(AgentId(2))).unwrap();
+    r.call.handle_answered(t(25), b).unwrap();
+    r.call.complete_transfer(t(30)).unwrap();
+    let a_again = r.call.consult(t(40), b, Party::Agent(AgentId(1))).unwrap();
+    r.call.handle_answered(t(45), a_again).unwrap();
+    r.call.complete_transfer(t(50)).unwrap();
+    r.call
+        .handle_cleared(t(100), LegId(0), Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    r.drain();
+    r.call.handle_timeout(t(1000));
+    r.cdr.survey_score(5).unwrap();
+    let record = r.finish();
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    engine.ingest(&record);
+    let surveys = |agent: u32| {
+        engine
+            .agent_buckets()
+            .filter(|(_, a, _)| *a == AgentId(agent))
+            .map(|(_, _, c)| c.surveys)
+            .sum::<u64>()
+    };
+    assert_eq!(surveys(1), 1);
+    assert_eq!(surveys(2), 0);
+    assert_eq!(engine.total().surveys, 1);
+}

@@ -1509,7 +1509,32 @@ impl Checker {
         }
 
         // Loops a silent caller goes round forever.
-        for scc in self.silent_cycles() {
+        // Which flows can return without the caller choosing anything: only
+        // calls to these are silent steps in a loop. Flows never share
+        // nodes, so one set of marks serves every walk.
+        let mut silent_return = Marks::new(infos.len());
+        let mut seen = Marks::new(n);
+        for &f in &order {
+            let Some(info) = infos.get(f) else { continue };
+            let mut returns = false;
+            let mut stack = vec![info.entry];
+            while let Some(i) = stack.pop() {
+                if seen.set(i as usize) {
+                    continue;
+                }
+                let Some(node) = self.nodes.get(i as usize) else {
+                    continue;
+                };
+                returns |= matches!(node.kind, NodeKind::Return { .. });
+                node.kind.edges(|t, e| {
+                    if silent_edge(&node.kind, e, &silent_return) {
+                        stack.push(t);
+                    }
+                });
+            }
+            silent_return.put(f, returns);
+        }
+        for scc in self.silent_cycles(&silent_return) {
             let mut first_input: Option<&Node> = None;
             let mut first_any: Option<&Node> = None;
             let mut has_cond = false;
@@ -1668,7 +1693,7 @@ impl Checker {
 
     /// Strongly connected components with a cycle, over silent edges
     /// (iterative Tarjan, so deep flows cannot overflow the stack).
-    fn silent_cycles(&self) -> Vec<Vec<NodeId>> {
+    fn silent_cycles(&self, silent_return: &Marks) -> Vec<Vec<NodeId>> {
         const UNSEEN: usize = usize::MAX;
         let n = self.nodes.len();
         // Adjacency in one vector: the successors of `i` are
@@ -1678,7 +1703,7 @@ impl Checker {
         for node in &self.nodes {
             starts.push(targets.len());
             node.kind.edges(|t, e| {
-                if matches!(e, Edge::Silent | Edge::AfterCall) && (t as usize) < n {
+                if silent_edge(&node.kind, e, silent_return) && (t as usize) < n {
                     targets.push(t as usize);
                 }
             });
@@ -1751,6 +1776,17 @@ impl Checker {
             }
         }
         out
+    }
+}
+
+/// Whether control follows edge `e` out of `kind` without the caller
+/// choosing anything: a silent edge, or the way on after a call to a flow
+/// that can return without input.
+fn silent_edge(kind: &NodeKind, e: Edge, silent_return: &Marks) -> bool {
+    match (e, kind) {
+        (Edge::Silent, _) => true,
+        (Edge::AfterCall, NodeKind::Call { flow, .. }) => silent_return.get(usize::from(*flow)),
+        _ => false,
     }
 }
 

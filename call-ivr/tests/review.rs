@@ -373,3 +373,39 @@ fn recording_options_given_twice_are_reported() {
         assert!(d.contains(Code::DUPLICATE_SETTING), "{line}");
     }
 }
+
+/// E0203 is "a loop with no input and no condition". A main loop that calls
+/// a subflow holding a menu does take input each time round (and a silent
+/// caller leaves through the menu's retry count), so it is no such loop.
+/// A loop whose subflow returns without input still is.
+#[test]
+fn a_loop_through_a_subflow_that_takes_input_is_not_an_endless_silent_loop() {
+    run_inline(
+        r#"
+flow main
+  top:
+  call choose()
+  goto top
+
+flow choose
+  menu "Press 1 for sales, 9 to hear this again."
+    1 -> sales
+    9 -> back
+  back:
+  return
+  sales:
+  enqueue sales
+
+test "9 repeats, 1 goes to sales"
+  press "9"
+  expect say "Press 1*"
+  press "1"
+  expect enqueue sales
+"#,
+    );
+    let text =
+        "flow main\n  top:\n  call greet()\n  goto top\nflow greet\n  say \"hi\"\n  return\n";
+    let file = SourceFile::new("t.ivr", text).unwrap();
+    let (_, d) = compile(&file);
+    assert!(d.contains(Code::INFINITE_LOOP), "{}", d.render(&file));
+}

@@ -344,9 +344,13 @@ impl KpiEngine {
         self.intervals.get(&interval)
     }
 
-    /// Counters of one queue summed over `[from, to)`.
+    /// Counters of one queue summed over `[from, to)` (empty when `from >= to`).
     pub fn queue_range(&self, queue: QueueId, from: Timestamp, to: Timestamp) -> Counters {
         let mut sum = Counters::default();
+        if from >= to {
+            // Empty, and `BTreeMap::range` panics on a reversed range.
+            return sum;
+        }
         for (_, c) in self
             .queues
             .range((from, QueueId(0))..(to, QueueId(0)))
@@ -357,9 +361,13 @@ impl KpiEngine {
         sum
     }
 
-    /// Counters of one agent summed over `[from, to)`.
+    /// Counters of one agent summed over `[from, to)` (empty when `from >= to`).
     pub fn agent_range(&self, agent: AgentId, from: Timestamp, to: Timestamp) -> Counters {
         let mut sum = Counters::default();
+        if from >= to {
+            // Empty, and `BTreeMap::range` panics on a reversed range.
+            return sum;
+        }
         for (_, c) in self
             .agents
             .range((from, AgentId(0))..(to, AgentId(0)))

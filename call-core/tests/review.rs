@@ -247,3 +247,15 @@ fn the_survey_goes_to_the_last_handler_after_a_transfer_back() {
     assert_eq!(surveys(2), 0);
     assert_eq!(engine.total().surveys, 1);
 }
+
+/// A reversed range is empty, not a panic (`BTreeMap::range` panics when
+/// the start is after the end).
+#[test]
+fn reversed_kpi_ranges_are_empty() {
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    engine.ingest(&common::abandoned_in_queue(1, 0, "+15550100", 1, 10, 40));
+    let (from, to) = (t(3600), t(0));
+    assert_eq!(engine.queue_range(QueueId(1), from, to).offered, 0);
+    assert_eq!(engine.agent_range(AgentId(1), from, to).handled, 0);
+    assert_eq!(engine.queue_range(QueueId(1), to, from).offered, 1);
+}

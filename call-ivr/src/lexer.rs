@@ -63,6 +63,11 @@ pub(crate) struct Lexed {
     pub(crate) lines: Vec<Line>,
     /// `//` comments, from the slashes to the end of the line.
     pub(crate) comments: Vec<Span>,
+    /// Lines (start of the line to its end, in order) where a character or
+    /// number was dropped or a string left open: the parser does not add
+    /// its own "expected ..." errors there, which would only repeat the
+    /// problem.
+    pub(crate) bad_lines: Vec<Span>,
 }
 
 /// Splits `text` into lines of tokens, adding problems to `diags`.
@@ -72,6 +77,7 @@ pub(crate) fn lex(text: &str, diags: &mut Vec<Diagnostic>) -> Lexed {
         tokens: Vec::with_capacity(text.len() / 4),
         lines: Vec::with_capacity(text.len() / 24),
         comments: Vec::new(),
+        bad_lines: Vec::new(),
     };
     // A UTF-8 byte-order mark is not part of the text.
     let mut pos = if text.starts_with('\u{feff}') { 3 } else { 0 };
@@ -96,6 +102,20 @@ fn at(bytes: &[u8], i: usize) -> u8 {
 }
 
 fn lex_line(text: &str, start: usize, end: usize, out: &mut Lexed, diags: &mut Vec<Diagnostic>) {
+    let before = diags.len();
+    lex_tokens(text, start, end, out, diags);
+    let garbled = diags.get(before..).unwrap_or_default().iter().any(|d| {
+        matches!(
+            d.code,
+            Code::UNEXPECTED_CHARACTER | Code::BAD_NUMBER | Code::UNTERMINATED_STRING
+        )
+    });
+    if garbled {
+        out.bad_lines.push(span(start, end));
+    }
+}
+
+fn lex_tokens(text: &str, start: usize, end: usize, out: &mut Lexed, diags: &mut Vec<Diagnostic>) {
     let bytes = text.as_bytes();
     let mut i = start;
     let mut indent = 0u32;

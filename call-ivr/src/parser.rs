@@ -112,6 +112,7 @@ pub fn parse_with(file: &SourceFile, limits: ParseLimits) -> (File, Diagnostics)
         text,
         toks: &lexed.tokens,
         lines: &lexed.lines,
+        bad_lines: &lexed.bad_lines,
         diags,
         nodes: 0,
         depth: 0,
@@ -136,6 +137,8 @@ struct Parser<'a> {
     text: &'a str,
     toks: &'a [Token],
     lines: &'a [Line],
+    /// Lines the lexer already reported as garbled.
+    bad_lines: &'a [Span],
     diags: Vec<Diagnostic>,
     nodes: u32,
     depth: u32,
@@ -160,6 +163,9 @@ impl<'a> Parser<'a> {
         if self.stop {
             return;
         }
+        if d.code == Code::UNEXPECTED_TOKEN && self.on_bad_line(d.span) {
+            return;
+        }
         if self.diags.len() >= self.limits.max_diagnostics {
             self.diags.push(Diagnostic::new(
                 Code::TOO_MANY_ERRORS,
@@ -170,6 +176,14 @@ impl<'a> Parser<'a> {
             return;
         }
         self.diags.push(d);
+    }
+
+    /// Whether `span` starts on a line the lexer reported as garbled.
+    fn on_bad_line(&self, span: Span) -> bool {
+        let i = self.bad_lines.partition_point(|l| l.end < span.start);
+        self.bad_lines
+            .get(i)
+            .is_some_and(|l| l.start <= span.start && span.start <= l.end)
     }
 
     fn err<T>(&mut self, code: Code, span: Span, msg: impl Into<String>) -> Option<T> {

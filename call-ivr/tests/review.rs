@@ -409,3 +409,16 @@ test "9 repeats, 1 goes to sales"
     let (_, d) = compile(&file);
     assert!(d.contains(Code::INFINITE_LOOP), "{}", d.render(&file));
 }
+
+/// One typo, one error: a character the lexer drops must not also produce a
+/// parser error for the tokens around it.
+#[test]
+fn a_stray_character_is_reported_once() {
+    for line in ["  set x = 1 @ 2\n", "  set x = a ; b\n", "  goto top $\n"] {
+        let text = format!("flow main\n  set a = 1\n  set b = 1\n{line}  top:\n  hangup\n");
+        let file = SourceFile::new("t.ivr", text).unwrap();
+        let (_, d) = compile(&file);
+        let codes: Vec<String> = d.items.iter().map(|d| d.code.to_string()).collect();
+        assert_eq!(codes, ["E0003"], "{line}{}", d.render(&file));
+    }
+}

@@ -643,7 +643,7 @@ fn union(mut spans: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
 }
 
 fn total(spans: &[(u64, u64)]) -> u64 {
-    spans.iter().map(|(s, e)| e - s).sum()
+    spans.iter().map(|(s, e)| e.saturating_sub(*s)).sum()
 }
 
 fn intersection(a: &[(u64, u64)], b: &[(u64, u64)]) -> u64 {
@@ -669,6 +669,9 @@ fn speech(record: &CallDetailRecord, agent: AgentId, c: &mut Counters) {
         .iter()
         .filter(|l| l.party.agent() == Some(agent))
         .filter_map(|l| Some((l.leg, l.answered_at?.as_millis(), l.ended_at?.as_millis())))
+        // A record read back from JSON may hold a leg that ends before its
+        // answer: no connected time, not a negative one.
+        .filter(|&(_, start, end)| end > start)
         .collect();
     let connected = union(agent_legs.iter().map(|&(_, s, e)| (s, e)).collect());
     let clip = |s: &SpeechInterval| -> Vec<(u64, u64)> {

@@ -259,3 +259,25 @@ fn reversed_kpi_ranges_are_empty() {
     assert_eq!(engine.agent_range(AgentId(1), from, to).handled, 0);
     assert_eq!(engine.queue_range(QueueId(1), to, from).offered, 1);
 }
+
+/// Records are plain data a host may read back from JSON: a record whose
+/// agent leg ends before it was answered must not panic the KPI engine
+/// (the speech KPIs subtracted end − start of such a span).
+#[test]
+fn a_record_with_a_backwards_leg_does_not_panic_the_kpis() {
+    let mut record = common::transferred_call(1, 0);
+    let leg = record
+        .legs
+        .iter_mut()
+        .find(|l| l.party.agent() == Some(AgentId(8)))
+        .unwrap();
+    leg.ended_at = Some(t(50));
+    assert!(leg.answered_at > leg.ended_at);
+    let json = serde_json::to_string(&record).unwrap();
+    let record: call_core::cdr::CallDetailRecord = serde_json::from_str(&json).unwrap();
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    engine.ingest(&record);
+    let c = engine.agent_range(AgentId(8), t(0), t(3600));
+    assert_eq!(c.speech_conversation_ms, 0);
+    assert_eq!(c.agent_speech_ms, 0);
+}

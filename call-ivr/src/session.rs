@@ -1078,11 +1078,13 @@ impl Session {
             return;
         };
         let n = self.collected.len();
+        // Without a pattern a gather takes digits only.
         let valid = n >= usize::from(*min)
             && n <= usize::from(*max)
-            && pattern
-                .as_ref()
-                .is_none_or(|pat| pat.matches(&self.collected));
+            && match pattern {
+                Some(pat) => pat.matches(&self.collected),
+                None => self.collected.bytes().all(|b| b.is_ascii_digit()),
+            };
         if valid {
             let digits = std::mem::take(&mut self.collected);
             let (slot, next) = (*slot, *next);

@@ -422,3 +422,27 @@ fn a_stray_character_is_reported_once() {
         assert_eq!(codes, ["E0003"], "{line}{}", d.render(&file));
     }
 }
+
+/// A gather without a pattern takes digits: "the digits (terminator
+/// excluded) go into NAME", and the checker treats `*` as a key such a
+/// gather does not accept (it is a valid terminator there, E0305). A `*` in
+/// the input is a no-match, not part of a PIN.
+#[test]
+fn a_gather_without_a_pattern_does_not_store_star_as_a_digit() {
+    run_inline(
+        r#"
+flow main
+  gather pin "Your PIN."
+    digits 4
+    on no-match
+      say "Digits only."
+  hangup "pin {pin}"
+
+test "a star is not a digit"
+  press "12*4"
+  expect say "Digits only."
+  press "1234"
+  expect hangup "pin 1234"
+"#,
+    );
+}

@@ -1351,7 +1351,7 @@ impl<'a> Parser<'a> {
     // ---- tests ----------------------------------------------------------
 
     fn test(&mut self, name: StrLit, kids: Kids, span: Span) -> Option<Test> {
-        let mut steps = Vec::new();
+        let mut steps: Vec<TestStep> = Vec::new();
         for (i, sub) in self.siblings(kids) {
             let _ = self.no_kids(&sub);
             let mut c = self.cur(i);
@@ -1361,6 +1361,26 @@ impl<'a> Parser<'a> {
             if let Some(kind) = self.step(&mut c)
                 && self.end(&c).is_some()
             {
+                let context = matches!(
+                    kind,
+                    TestStepKind::Caller(_) | TestStepKind::Dialed(_) | TestStepKind::At(_)
+                );
+                let started = steps.iter().any(|s| {
+                    !matches!(
+                        s.kind,
+                        TestStepKind::Caller(_) | TestStepKind::Dialed(_) | TestStepKind::At(_)
+                    )
+                });
+                if context && started {
+                    self.report(
+                        Diagnostic::new(
+                            Code::BAD_TEST,
+                            c.line,
+                            "caller, dialed and at come before the other steps",
+                        )
+                        .with_help("they set up the call, which starts at the first other step"),
+                    );
+                }
                 steps.push(TestStep { kind, span: c.line });
             }
         }
@@ -1379,6 +1399,18 @@ impl<'a> Parser<'a> {
             "at" => TestStepKind::At(self.string(c, "a time such as \"2026-03-02T10:00:00Z\"")?),
             "press" => {
                 let keys = self.string(c, "keys in quotes")?;
+                let text = keys.as_plain().unwrap_or_default();
+                if text.is_empty()
+                    || !text
+                        .chars()
+                        .all(|k| k.is_ascii_digit() || k == '*' || k == '#')
+                {
+                    return self.err(
+                        Code::BAD_TEST,
+                        keys.span,
+                        "`press` takes one or more keys: 0-9, * and #",
+                    );
+                }
                 TestStepKind::Press(keys, self.eat_kw(c, "during"))
             }
             "silence" => TestStepKind::Silence,

@@ -305,6 +305,7 @@ impl Gen {
         out.push(format!("  en {}", self.string()));
         out.push(format!("  fr audio {}", self.string()));
         out.push(format!("test {}", self.string()));
+        let mut steps = Vec::new();
         for _ in 0..self.below(8) {
             let step = match self.below(14) {
                 0 => format!("caller {}", self.string()),
@@ -340,8 +341,14 @@ impl Gen {
                     ])
                     .to_string(),
             };
-            out.push(format!("  {step}"));
+            steps.push(format!("  {step}"));
         }
+        // Context steps (caller, at) come first (E0601 otherwise).
+        let (context, rest): (Vec<String>, Vec<String>) = steps
+            .into_iter()
+            .partition(|s| s.starts_with("  caller ") || s.starts_with("  at "));
+        out.extend(context);
+        out.extend(rest);
         out.join("\n") + "\n"
     }
 }

@@ -446,3 +446,21 @@ test "a star is not a digit"
 "#,
     );
 }
+
+/// E0601 is for malformed test steps, and `check` should find them without
+/// running the tests: keys that are not keys, and a context step (`caller`,
+/// `dialed`, `at`) after the call has started, were only found when the
+/// test ran.
+#[test]
+fn malformed_test_steps_are_found_by_the_checker() {
+    for steps in [
+        "  press \"1a\"\n",
+        "  press \"\"\n",
+        "  press \"1\"\n  caller \"+1555\"\n",
+    ] {
+        let text = format!("flow main\n  hangup\n\ntest \"t\"\n{steps}");
+        let file = SourceFile::new("t.ivr", text).unwrap();
+        let (_, d) = compile(&file);
+        assert!(d.contains(Code::BAD_TEST), "{steps}{}", d.render(&file));
+    }
+}

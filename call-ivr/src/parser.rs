@@ -1396,7 +1396,21 @@ impl<'a> Parser<'a> {
         Some(match kw {
             "caller" => TestStepKind::Caller(self.string(c, "a calling number in quotes")?),
             "dialed" => TestStepKind::Dialed(self.string(c, "a called number in quotes")?),
-            "at" => TestStepKind::At(self.string(c, "a time such as \"2026-03-02T10:00:00Z\"")?),
+            "at" => {
+                let at = self.string(c, "a time such as \"2026-03-02T10:00:00Z\"")?;
+                let text = at.as_plain().unwrap_or_default();
+                let valid =
+                    text.parse::<jiff::Timestamp>().is_ok() || text.parse::<jiff::Zoned>().is_ok();
+                if !valid {
+                    return self.err(
+                        Code::BAD_TEST,
+                        at.span,
+                        "`at` takes an RFC 3339 time, or one with a zone such as \
+                         \"2026-03-02T10:00:00[Europe/London]\"",
+                    );
+                }
+                TestStepKind::At(at)
+            }
             "press" => {
                 let keys = self.string(c, "keys in quotes")?;
                 let text = keys.as_plain().unwrap_or_default();

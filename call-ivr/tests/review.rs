@@ -464,3 +464,21 @@ fn malformed_test_steps_are_found_by_the_checker() {
         assert!(d.contains(Code::BAD_TEST), "{steps}{}", d.render(&file));
     }
 }
+
+/// The same for a test's start time: `at "yesterday"` is a malformed step.
+#[test]
+fn a_malformed_test_time_is_found_by_the_checker() {
+    let text = "flow main\n  hangup\n\ntest \"t\"\n  at \"yesterday\"\n  expect hangup\n";
+    let file = SourceFile::new("t.ivr", text).unwrap();
+    let (_, d) = compile(&file);
+    assert!(d.contains(Code::BAD_TEST), "{}", d.render(&file));
+    for ok in [
+        "2026-03-02T10:00:00Z",
+        "2026-03-02T10:00:00[America/New_York]",
+    ] {
+        let text = format!("flow main\n  hangup\n\ntest \"t\"\n  at \"{ok}\"\n  expect hangup\n");
+        let file = SourceFile::new("t.ivr", text).unwrap();
+        let (p, d) = compile(&file);
+        assert!(p.is_some(), "{}", d.render(&file));
+    }
+}

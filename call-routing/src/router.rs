@@ -2698,6 +2698,12 @@ mod tests {
             }
             for (aid, a) in self.agents.iter() {
                 let aslot = self.agents.slot(aid).unwrap_or(u32::MAX);
+                let in_use: usize = a.channels.iter().map(|c| usize::from(c.in_use)).sum();
+                if in_use != a.offers.len() + a.connected.len()
+                    || a.channels.iter().any(|c| c.in_use > c.capacity)
+                {
+                    return Err(format!("{aid:?}: capacity books wrong"));
+                }
                 for m in a.memberships.iter() {
                     let q = self.queues.at(m.qslot).ok_or("membership of no queue")?;
                     let table_gen = q.member_table.get(m.member as usize).map(|x| x.generation);
@@ -2751,6 +2757,13 @@ mod tests {
                         }
                     }
                     CallState::Preferred(agent) => {
+                        if self.agents.get(agent).is_some_and(|a| {
+                            a.memberships
+                                .iter()
+                                .any(|m| m.qslot == c.qslot && a.can_take(m.channel))
+                        }) {
+                            return Err(format!("{cid:?} held for {agent:?}, who is free"));
+                        }
                         if !self
                             .agents
                             .get(agent)
@@ -2835,7 +2848,8 @@ mod tests {
             (state >> 33) % n
         };
         let strategies = Builtin::all();
-        for round in 0..60_u64 {
+        let mut swept = false;
+        for round in 0..30_u64 {
             let mut router = Router::new(RouterConfig {
                 agent_ttl: if round % 3 == 0 {
                     Some(Duration::from_secs(40))
@@ -2879,6 +2893,23 @@ mod tests {
             let mut now = t0;
             let mut offers: Vec<ReservationId> = Vec::new();
             let mut connected: Vec<CallId> = Vec::new();
+            // Every third round: 60 agents in all three queues and most
+            // calls in queue 0, so the other queues' stale entries pile up
+            // past the bound and the sweep runs.
+            let big = round % 3 == 2;
+            let agents: u64 = if big { 60 } else { 10 };
+            if big {
+                for a in 0..agents {
+                    let mut config = AgentConfig::new()
+                        .capacity(Channel::VOICE, 1)
+                        .capacity(Channel::CHAT, 1);
+                    for skill in 0..3 {
+                        config = config.skill(SkillId(skill), Level::saturating(next(11) as u8));
+                    }
+                    router.add_agent(AgentId(a as u32), config, now).unwrap();
+                    router.set_ready(AgentId(a as u32), true, now).unwrap();
+                }
+            }
             for step in 0..1500 {
                 let mut op = next(12);
                 // Odd rounds are agent-rich: fewer arrivals.
@@ -2887,7 +2918,7 @@ mod tests {
                 }
                 match op {
                     0 => {
-                        let id = AgentId(next(10) as u32);
+                        let id = AgentId(next(agents) as u32);
                         let mut config = AgentConfig::new()
                             .capacity(Channel::VOICE, 1 + next(2) as u16)
                             .capacity(Channel::CHAT, 1 + next(2) as u16);
@@ -2906,10 +2937,10 @@ mod tests {
                         }
                     }
                     1 => {
-                        let _ = router.remove_agent(AgentId(next(10) as u32), now);
+                        let _ = router.remove_agent(AgentId(next(agents) as u32), now);
                     }
                     2 => {
-                        let _ = router.set_ready(AgentId(next(10) as u32), next(3) > 0, now);
+                        let _ = router.set_ready(AgentId(next(agents) as u32), next(3) > 0, now);
                     }
                     3 | 4 => {
                         let mut request = CallRequest::new()
@@ -2921,12 +2952,20 @@ mod tests {
                         }
                         if next(5) == 0 {
                             request = request.preferred(crate::call::PreferredAgent::new(
-                                AgentId(next(10) as u32),
+                                AgentId(next(agents) as u32),
                                 Duration::from_secs(next(10)),
                             ));
                         }
-                        let _ =
-                            router.enqueue(CallId(next(25)), QueueId(next(3) as u32), request, now);
+                        let _ = router.enqueue(
+                            CallId(next(25)),
+                            QueueId(if big && next(10) > 0 {
+                                0
+                            } else {
+                                next(3) as u32
+                            }),
+                            request,
+                            now,
+                        );
                     }
                     5 => {
                         let _ = router.abandon(CallId(next(25)), now);
@@ -2949,7 +2988,7 @@ mod tests {
                         let _ = router.request_callback(CallId(next(25)));
                     }
                     10 => {
-                        let _ = router.heartbeat(AgentId(next(10) as u32), now);
+                        let _ = router.heartbeat(AgentId(next(agents) as u32), now);
                     }
                     _ => {
                         now = now + Duration::from_millis(next(8000));
@@ -2964,8 +3003,10 @@ mod tests {
                 if let Err(e) = router.check_invariants() {
                     panic!("round {round}, step {step}: {e}");
                 }
+                swept |= router.queues.iter().any(|(_, q)| q.sweeping);
             }
         }
+        assert!(swept, "no sequence reached the sweep");
     }
 
     /// Agents serving two queues take calls from one only: their entries in

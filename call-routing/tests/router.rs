@@ -898,3 +898,41 @@ fn ring_progressively_keeps_one_pace_after_a_decline() {
     let added = h.offers().len();
     assert!(added <= 3, "{added} agents added in 29 s with a 10 s step");
 }
+
+/// `waiting_calls` then `restore` (in the order saved) keeps the queue
+/// order, FIFO among calls with equal keys included (same arrival instant,
+/// same priority), a callback's flag, and a higher-priority call's boost.
+#[test]
+fn restore_round_trip_keeps_fifo_among_equal_keys() {
+    let mut a = Harness::new(RouterConfig::default());
+    a.queue(Q_SALES, sales_queue(), Builtin::LongestIdle.boxed());
+    // Arrival order 5, 3, 9, 1 at the same instant; 7 later with a boost.
+    for call in [5, 3, 9, 1] {
+        a.enqueue(call, Q_SALES, CallRequest::new(), 10);
+    }
+    a.enqueue(7, Q_SALES, CallRequest::new().priority(1), 40);
+    a.router.request_callback(CallId(9)).unwrap();
+    let saved = a.router.waiting_calls();
+    let order: Vec<u64> = saved.iter().map(|w| w.call.0).collect();
+    assert_eq!(order, vec![7, 5, 3, 9, 1]);
+
+    let mut b = Harness::new(RouterConfig::default());
+    b.queue(Q_SALES, sales_queue(), Builtin::LongestIdle.boxed());
+    for w in &saved {
+        b.router.restore(w, secs(100)).unwrap();
+    }
+    assert_eq!(b.router.waiting_calls(), saved);
+    b.agent(1, skilled(SALES, 5), 100);
+    let mut served = Vec::new();
+    let mut t = 100;
+    loop {
+        let offers = b.offers();
+        let Some(offer) = offers.first() else { break };
+        assert_eq!(offer.callback, offer.call == CallId(9));
+        served.push(offer.call.0);
+        b.router.accept(offer.reservation, secs(t)).unwrap();
+        t += 1;
+        b.router.complete(offer.call, secs(t)).unwrap();
+    }
+    assert_eq!(served, order);
+}

@@ -1804,6 +1804,9 @@ impl Call {
             LegRole::TransferTarget,
             ConnectionState::Initiated,
         );
+        // As in a completed consultation, the party handed over comes off
+        // our hold: nobody who placed it stays to retrieve it.
+        self.set_hold(now, transferred, HoldSide::Local, false);
         self.transferred = true;
         self.events.push(
             now,

@@ -17,7 +17,7 @@ use call_core::disposition::{AbandonPhase, Disposition};
 use call_core::event::CallEvent;
 use call_core::id::{AgentId, LegId, QueueId};
 use call_core::kpi::{KpiConfig, KpiEngine};
-use call_core::leg::ConnectionState;
+use call_core::leg::{ConnectionState, HoldState};
 use call_core::party::Party;
 use call_core::time::Timestamp;
 use common::{Recorder, addr, t};
@@ -280,4 +280,40 @@ fn a_record_with_a_backwards_leg_does_not_panic_the_kpis() {
     let c = engine.agent_range(AgentId(8), t(0), t(3600));
     assert_eq!(c.speech_conversation_ms, 0);
     assert_eq!(c.agent_speech_ms, 0);
+}
+
+/// A blind transfer hands the other party to the target: if the
+/// transferring agent had put that party on hold first (the usual way to
+/// dial a transfer), it must come off our hold, as in a completed attended
+/// transfer; otherwise it hears music for the rest of the call, with nobody
+/// left who can retrieve it, and the record shows a hold the target never
+/// placed.
+#[test]
+fn a_blind_transfer_takes_the_transferred_party_off_hold() {
+    let mut r = Recorder::inbound(1, 0, "+15550100");
+    r.call.answer(t(0), LegId(0)).unwrap();
+    r.call.enqueue(t(1), QueueId(1)).unwrap();
+    let a = r.call.offer(t(5), AgentId(1)).unwrap();
+    r.call.handle_answered(t(10), a).unwrap();
+    r.call.hold(t(20), LegId(0)).unwrap();
+    let b = r
+        .call
+        .blind_transfer(t(25), a, Party::Agent(AgentId(2)))
+        .unwrap();
+    r.call.handle_answered(t(30), b).unwrap();
+    assert_eq!(
+        r.call.leg(LegId(0)).unwrap().state(),
+        ConnectionState::Connected {
+            hold: HoldState::None
+        }
+    );
+    r.call
+        .handle_cleared(t(100), LegId(0), Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    r.drain();
+    r.call.handle_timeout(t(1000));
+    let record = r.finish();
+    assert_eq!(record.holds.len(), 1);
+    assert_eq!(record.holds[0].end, t(25));
+    assert_eq!(record.agent_hold_ms(AgentId(1)), 5_000);
 }

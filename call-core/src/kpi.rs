@@ -148,35 +148,40 @@ pub struct Counters {
 }
 
 impl AddAssign<&Counters> for Counters {
+    // Saturating: counters may come back from a host's store.
     fn add_assign(&mut self, o: &Counters) {
-        self.offered += o.offered;
-        self.answered += o.answered;
-        self.answered_within += o.answered_within;
-        self.abandoned += o.abandoned;
-        self.abandoned_within += o.abandoned_within;
-        self.short_abandons += o.short_abandons;
-        self.self_service_abandons += o.self_service_abandons;
-        self.speed_of_answer_ms += o.speed_of_answer_ms;
-        self.time_to_abandon_ms += o.time_to_abandon_ms;
-        self.handled += o.handled;
-        self.talk_ms += o.talk_ms;
-        self.hold_ms += o.hold_ms;
-        self.wrap_up_ms += o.wrap_up_ms;
-        self.held += o.held;
-        self.transferred += o.transferred;
-        self.converted += o.converted;
-        self.surveys += o.surveys;
-        self.survey_score_sum += o.survey_score_sum;
-        self.satisfied += o.satisfied;
-        self.fcr_contacts += o.fcr_contacts;
-        self.fcr_repeats += o.fcr_repeats;
-        self.agent_speech_ms += o.agent_speech_ms;
-        self.customer_speech_ms += o.customer_speech_ms;
-        self.overtalk_ms += o.overtalk_ms;
-        self.speech_conversation_ms += o.speech_conversation_ms;
-        self.ready_ms += o.ready_ms;
-        self.occupied_ms += o.occupied_ms;
-        self.not_ready_ms += o.not_ready_ms;
+        self.offered = self.offered.saturating_add(o.offered);
+        self.answered = self.answered.saturating_add(o.answered);
+        self.answered_within = self.answered_within.saturating_add(o.answered_within);
+        self.abandoned = self.abandoned.saturating_add(o.abandoned);
+        self.abandoned_within = self.abandoned_within.saturating_add(o.abandoned_within);
+        self.short_abandons = self.short_abandons.saturating_add(o.short_abandons);
+        self.self_service_abandons = self
+            .self_service_abandons
+            .saturating_add(o.self_service_abandons);
+        self.speed_of_answer_ms = self.speed_of_answer_ms.saturating_add(o.speed_of_answer_ms);
+        self.time_to_abandon_ms = self.time_to_abandon_ms.saturating_add(o.time_to_abandon_ms);
+        self.handled = self.handled.saturating_add(o.handled);
+        self.talk_ms = self.talk_ms.saturating_add(o.talk_ms);
+        self.hold_ms = self.hold_ms.saturating_add(o.hold_ms);
+        self.wrap_up_ms = self.wrap_up_ms.saturating_add(o.wrap_up_ms);
+        self.held = self.held.saturating_add(o.held);
+        self.transferred = self.transferred.saturating_add(o.transferred);
+        self.converted = self.converted.saturating_add(o.converted);
+        self.surveys = self.surveys.saturating_add(o.surveys);
+        self.survey_score_sum = self.survey_score_sum.saturating_add(o.survey_score_sum);
+        self.satisfied = self.satisfied.saturating_add(o.satisfied);
+        self.fcr_contacts = self.fcr_contacts.saturating_add(o.fcr_contacts);
+        self.fcr_repeats = self.fcr_repeats.saturating_add(o.fcr_repeats);
+        self.agent_speech_ms = self.agent_speech_ms.saturating_add(o.agent_speech_ms);
+        self.customer_speech_ms = self.customer_speech_ms.saturating_add(o.customer_speech_ms);
+        self.overtalk_ms = self.overtalk_ms.saturating_add(o.overtalk_ms);
+        self.speech_conversation_ms = self
+            .speech_conversation_ms
+            .saturating_add(o.speech_conversation_ms);
+        self.ready_ms = self.ready_ms.saturating_add(o.ready_ms);
+        self.occupied_ms = self.occupied_ms.saturating_add(o.occupied_ms);
+        self.not_ready_ms = self.not_ready_ms.saturating_add(o.not_ready_ms);
     }
 }
 
@@ -234,15 +239,20 @@ impl Counters {
                 ratio(c.answered_within, c.answered)
             }
             ServiceLevelDefinition::AnsweredAndAbandonedWithin => ratio(
-                c.answered_within + c.abandoned_within,
-                c.answered + c.abandoned,
+                c.answered_within.saturating_add(c.abandoned_within),
+                c.answered.saturating_add(c.abandoned),
             ),
             ServiceLevelDefinition::AnsweredWithinOverOffered => {
                 ratio(c.answered_within, c.offered)
             }
         };
         Kpis {
-            aht_secs: secs(c.talk_ms + c.hold_ms + c.wrap_up_ms, c.handled),
+            aht_secs: secs(
+                c.talk_ms
+                    .saturating_add(c.hold_ms)
+                    .saturating_add(c.wrap_up_ms),
+                c.handled,
+            ),
             asa_secs: secs(c.speed_of_answer_ms, c.answered),
             service_level,
             abandonment_rate: ratio(c.abandoned, c.offered),
@@ -259,7 +269,7 @@ impl Counters {
             average_survey_score: ratio(c.survey_score_sum, c.surveys),
             talk_to_listen: ratio(c.agent_speech_ms, c.customer_speech_ms),
             overtalk_rate: ratio(c.overtalk_ms, c.speech_conversation_ms),
-            occupancy: ratio(c.occupied_ms, c.occupied_ms + c.ready_ms),
+            occupancy: ratio(c.occupied_ms, c.occupied_ms.saturating_add(c.ready_ms)),
         }
     }
 }

@@ -16,7 +16,7 @@ use call_core::cause::{PlatformCause, Q850Cause};
 use call_core::disposition::{AbandonPhase, Disposition};
 use call_core::event::CallEvent;
 use call_core::id::{AgentId, LegId, QueueId};
-use call_core::kpi::{KpiConfig, KpiEngine};
+use call_core::kpi::{Counters, KpiConfig, KpiEngine, ServiceLevelDefinition};
 use call_core::leg::{ConnectionState, HoldState};
 use call_core::party::Party;
 use call_core::time::Timestamp;
@@ -316,4 +316,27 @@ fn a_blind_transfer_takes_the_transferred_party_off_hold() {
     assert_eq!(record.holds.len(), 1);
     assert_eq!(record.holds[0].end, t(25));
     assert_eq!(record.agent_hold_ms(AgentId(1)), 5_000);
+}
+
+/// `Counters` are serde data hosts store and add back: sums near the top of
+/// `u64` (a corrupt or hostile store) saturate instead of panicking (debug)
+/// or wrapping to a tiny value (release).
+#[test]
+fn counters_from_storage_saturate_instead_of_overflowing() {
+    let mut value = serde_json::to_value(Counters::default()).unwrap();
+    value["handled"] = 1.into();
+    value["talk_ms"] = u64::MAX.into();
+    value["hold_ms"] = 1.into();
+    value["occupied_ms"] = u64::MAX.into();
+    value["ready_ms"] = 1.into();
+    value["answered"] = u64::MAX.into();
+    value["abandoned"] = 1.into();
+    let stored: Counters = serde_json::from_value(value).unwrap();
+    let kpis = stored.kpis(ServiceLevelDefinition::AnsweredAndAbandonedWithin);
+    assert!(kpis.aht_secs.unwrap() > 1.0e15);
+    assert!(kpis.occupancy.unwrap() > 0.99);
+    let mut sum = stored;
+    sum += &stored;
+    assert_eq!(sum.talk_ms, u64::MAX);
+    assert_eq!(sum.handled, 2);
 }

@@ -1362,8 +1362,14 @@ impl Call {
                     Some(AbandonPhase::SelfService)
                 }
                 Segment::Queued { queue, .. } => {
-                    self.events
-                        .push(at, Pending::Dequeued(queue, DequeueReason::Abandoned));
+                    // Only the customer hanging up abandons the queue; the
+                    // host clearing (or redirecting) the customer clears it.
+                    let reason = if by_customer {
+                        DequeueReason::Abandoned
+                    } else {
+                        DequeueReason::Cleared
+                    };
+                    self.events.push(at, Pending::Dequeued(queue, reason));
                     Some(AbandonPhase::Queue)
                 }
                 Segment::Offered { leg, .. } => {

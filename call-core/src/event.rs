@@ -42,7 +42,8 @@ pub enum DequeueReason {
     Callback,
     /// Moved to another queue.
     Requeued,
-    /// The call was cleared by the platform (for example the maximum call length).
+    /// The call was cleared by the platform or the host (for example the
+    /// maximum call length, a hang-up or a redirect of the customer).
     Cleared,
 }
 

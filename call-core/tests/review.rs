@@ -14,7 +14,7 @@ use call_core::agent::Agent;
 use call_core::call::Phase;
 use call_core::cause::{PlatformCause, Q850Cause};
 use call_core::disposition::{AbandonPhase, Disposition};
-use call_core::event::CallEvent;
+use call_core::event::{CallEvent, DequeueReason};
 use call_core::id::{AgentId, LegId, QueueId};
 use call_core::kpi::{Counters, KpiConfig, KpiEngine, ServiceLevelDefinition};
 use call_core::leg::{ConnectionState, HoldState};
@@ -339,4 +339,37 @@ fn counters_from_storage_saturate_instead_of_overflowing() {
     sum += &stored;
     assert_eq!(sum.talk_ms, u64::MAX);
     assert_eq!(sum.handled, 2);
+}
+
+/// The host clearing a queued customer (a hang-up or a redirect we make) is
+/// not the customer hanging up: the queue wait ends `cleared`, not
+/// `abandoned`, matching the call's own outcome (not abandoned).
+#[test]
+fn the_host_clearing_a_queued_customer_is_not_a_queue_abandon() {
+    let mut r = Recorder::inbound(1, 0, "+15550100");
+    r.call.answer(t(0), LegId(0)).unwrap();
+    r.call.enqueue(t(1), QueueId(1)).unwrap();
+    r.call
+        .hangup(t(30), LegId(0), Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    let record = r.finish();
+    assert_eq!(record.abandoned, None);
+    assert_eq!(record.queue_waits[0].outcome, Some(DequeueReason::Cleared));
+
+    let mut r = Recorder::inbound(2, 0, "+15550100");
+    r.call.ring(t(0), LegId(0), true).unwrap();
+    r.call.enqueue(t(1), QueueId(1)).unwrap();
+    r.call
+        .deflect(t(30), LegId(0), Party::External(addr("+15550199")))
+        .unwrap();
+    let record = r.finish();
+    assert_eq!(record.disposition, Disposition::Deflected);
+    assert_eq!(record.queue_waits[0].outcome, Some(DequeueReason::Cleared));
+
+    // The customer hanging up is still an abandon.
+    let record = common::abandoned_in_queue(3, 0, "+15550100", 1, 1, 30);
+    assert_eq!(
+        record.queue_waits[0].outcome,
+        Some(DequeueReason::Abandoned)
+    );
 }

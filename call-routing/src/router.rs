@@ -426,8 +426,9 @@ struct Call {
     /// Minimum level as requested.
     min_level: Level,
     preferred: Option<PreferredAgent>,
-    /// Next bullseye ring to open.
-    ring: usize,
+    /// Next bullseye ring to open (at most [`MAX_BULLSEYE_RINGS`]; a `u32`
+    /// so that it and `round` share one word).
+    ring: u32,
     /// The ring-progressively round: taken from the visit counter when the
     /// call is offered afresh, so the progressive timer of an earlier round
     /// (the call was declined and offered again) is stale.
@@ -526,9 +527,9 @@ struct Agent {
     skills: Vec<(SkillId, Level)>,
     /// Calls held for this agent as their preferred agent.
     preferred: BTreeSet<(CallKey, CallId)>,
-    /// From a router-wide counter at login, so the expiry timer of an
-    /// earlier login with the same id is told apart.
-    login: u32,
+    /// When its expiry timer is due: an expiry timer due at another time
+    /// is left from an earlier login with the same id, and is stale.
+    expiry_due: Timestamp,
 }
 
 impl Agent {
@@ -796,8 +797,8 @@ enum Timer {
     /// The call and its ring-progressively round (see `Call::round`).
     Progressive(CallId, u32),
     WrapUp(AgentId),
-    /// The agent's login number (see `Agent::login`).
-    Expiry(AgentId, u32),
+    /// Stale unless due at the agent's `expiry_due`.
+    Expiry(AgentId),
 }
 
 /// The automatic call distributor. See the [module docs](self) for the
@@ -819,8 +820,6 @@ pub struct Router {
     next_generation: u64,
     /// The next call visit number (see `Call::visit`).
     next_visit: u32,
-    /// The next agent login number (see `Agent::login`).
-    next_login: u32,
     rng: u64,
 }
 
@@ -934,7 +933,6 @@ impl Router {
             next_seq: 0,
             next_generation: 0,
             next_visit: 0,
-            next_login: 0,
             rng,
         }
     }
@@ -958,8 +956,8 @@ impl Router {
     /// calls gone) from the top of the heap, so [`Router::poll_timeout`]
     /// rarely reports a deadline with nothing to do.
     fn prune_timers(&mut self) {
-        while let Some(Reverse((_, timer))) = self.timers.peek() {
-            let stale = match *timer {
+        while let Some(&Reverse((at, timer))) = self.timers.peek() {
+            let stale = match timer {
                 Timer::Reservation(r) => !self.reservations.contains_key(&r),
                 Timer::MaxWait(c, v)
                 | Timer::Preferred(c, v)
@@ -970,7 +968,7 @@ impl Router {
                     .agents
                     .get(&a)
                     .is_none_or(|agent| agent.wrap_up_until.is_none()),
-                Timer::Expiry(a, login) => self.agents.get(&a).is_none_or(|a| a.login != login),
+                Timer::Expiry(a) => self.agents.get(&a).is_none_or(|a| a.expiry_due != at),
             };
             if !stale {
                 break;
@@ -1164,8 +1162,6 @@ impl Router {
                 skill: *skill,
             });
         }
-        let login = self.next_login;
-        self.next_login = login.wrapping_add(1);
         let channels = config
             .capacity
             .iter()
@@ -1195,7 +1191,7 @@ impl Router {
                 preferred: BTreeSet::new(),
                 offers: SmallVec::default(),
                 connected: SmallVec::default(),
-                login,
+                expiry_due: now + self.config.agent_ttl.unwrap_or_default(),
             },
         );
         for (skill, _) in &skills {
@@ -1206,7 +1202,7 @@ impl Router {
             }
         }
         if let Some(ttl) = self.config.agent_ttl {
-            self.schedule(now + ttl, Timer::Expiry(id, login));
+            self.schedule(now + ttl, Timer::Expiry(id));
         }
         Ok(())
     }
@@ -2430,7 +2426,7 @@ impl Router {
                 break;
             }
             self.timers.pop();
-            self.fire(timer, now);
+            self.fire(at, timer, now);
         }
         self.prune_timers();
     }
@@ -2443,7 +2439,8 @@ impl Router {
         self.calls.get(&id).filter(|c| c.round == round)
     }
 
-    fn fire(&mut self, timer: Timer, now: Timestamp) {
+    /// Fires `timer`, due `at`.
+    fn fire(&mut self, at: Timestamp, timer: Timer, now: Timestamp) {
         match timer {
             Timer::Reservation(r) => {
                 if self.reservations.get(&r).is_some_and(|r| r.expires <= now) {
@@ -2525,11 +2522,11 @@ impl Router {
                     self.refresh_agent(id, now, true);
                 }
             }
-            Timer::Expiry(id, login) => {
-                let (Some(ttl), Some(a)) = (self.config.agent_ttl, self.agents.get(&id)) else {
+            Timer::Expiry(id) => {
+                let (Some(ttl), Some(a)) = (self.config.agent_ttl, self.agents.get_mut(&id)) else {
                     return;
                 };
-                if a.login != login {
+                if a.expiry_due != at {
                     // The timer of an earlier login with the same id.
                     return;
                 }
@@ -2538,7 +2535,8 @@ impl Router {
                     self.drop_agent(id, now);
                     self.outputs.push_back(Output::AgentExpired { agent: id });
                 } else {
-                    self.schedule(deadline, Timer::Expiry(id, login));
+                    a.expiry_due = deadline;
+                    self.schedule(deadline, Timer::Expiry(id));
                 }
             }
         }
@@ -2552,13 +2550,13 @@ impl Router {
         let Some(q) = self.queues.get(&call.queue) else {
             return;
         };
-        let Some(ring) = q.config.bullseye.get(call.ring).copied() else {
+        let Some(ring) = q.config.bullseye.get(call.ring as usize).copied() else {
             return;
         };
         let next = q
             .config
             .bullseye
-            .get(call.ring + 1)
+            .get(call.ring as usize + 1)
             .map(|r| call.entered + r.after);
         let waiting = matches!(call.state, CallState::Waiting);
         if waiting {
@@ -2824,7 +2822,7 @@ mod tests {
         let expiry = router
             .timers
             .iter()
-            .filter(|Reverse((_, t))| matches!(t, Timer::Expiry(a, _) if *a == agent))
+            .filter(|Reverse((_, t))| matches!(t, Timer::Expiry(a) if *a == agent))
             .count();
         assert_eq!(expiry, 1, "{expiry} expiry timers for one agent");
         // And it still expires once, on time.

@@ -1311,6 +1311,7 @@ impl Call {
                 };
                 if let Some(kind) = kind {
                     self.set_hold(at, consultation.held, HoldSide::Local, false);
+                    self.set_hold(at, consultation.consult, HoldSide::Local, false);
                     self.transferred = true;
                     self.events.push(
                         at,
@@ -1904,6 +1905,8 @@ impl Call {
         let now = self.clock(now);
         self.consultation = None;
         self.set_hold(now, consultation.held, HoldSide::Local, false);
+        // The transferring party leaves: a target it had put on hold comes off it too.
+        self.set_hold(now, consultation.consult, HoldSide::Local, false);
         self.transferred = true;
         self.events.push(
             now,

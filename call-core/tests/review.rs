@@ -373,3 +373,35 @@ fn the_host_clearing_a_queued_customer_is_not_a_queue_abandon() {
         Some(DequeueReason::Abandoned)
     );
 }
+
+/// The consulting agent may hold the consultation leg (to speak to someone
+/// else) and then complete the transfer: the target it hands the customer
+/// to must come off our hold too, or the two parties joined by the
+/// transfer cannot hear each other and nobody who held it is left.
+#[test]
+fn completing_a_transfer_takes_a_held_target_off_hold() {
+    for hang_up in [false, true] {
+        let mut r = Recorder::inbound(1, 0, "+15550100");
+        r.call.answer(t(0), LegId(0)).unwrap();
+        r.call.enqueue(t(1), QueueId(1)).unwrap();
+        let a = r.call.offer(t(5), AgentId(1)).unwrap();
+        r.call.handle_answered(t(10), a).unwrap();
+        let b = r.call.consult(t(20), a, Party::Agent(AgentId(2))).unwrap();
+        r.call.handle_answered(t(25), b).unwrap();
+        r.call.hold(t(30), b).unwrap();
+        if hang_up {
+            r.call.hangup(t(35), a, Q850Cause::NORMAL_CLEARING).unwrap();
+        } else {
+            r.call.complete_transfer(t(35)).unwrap();
+        }
+        for leg in [LegId(0), b] {
+            assert_eq!(
+                r.call.leg(leg).unwrap().state(),
+                ConnectionState::Connected {
+                    hold: HoldState::None
+                },
+                "{leg} after the transfer (hang-up: {hang_up})"
+            );
+        }
+    }
+}

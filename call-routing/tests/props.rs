@@ -1,6 +1,7 @@
 //! Invariants over random operation sequences: no double offer, no offer
 //! beyond capacity or during wrap-up, no leaked reservation, every enqueued
-//! call ends exactly once, and FIFO among calls with equal keys.
+//! call ends exactly once, FIFO among calls with equal keys, and no call
+//! waits while an available member of its queue could take it.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,8 +16,8 @@ use call_routing::call::PreferredAgent;
 use call_routing::queue::{EmptyPolicy, OverflowTarget};
 use call_routing::strategy::Builtin;
 use call_routing::{
-    AgentConfig, AgentId, CallId, CallRequest, Channel, Level, Output, QueueConfig, QueueId,
-    ReservationId, Router, RouterConfig, SkillId, Timestamp,
+    AgentConfig, AgentId, Availability, CallId, CallRequest, CallStatus, Channel, Level, Output,
+    QueueConfig, QueueId, ReservationId, Router, RouterConfig, SkillId, Timestamp,
 };
 use proptest::prelude::*;
 
@@ -112,6 +113,8 @@ struct Model {
     /// Agents in wrap-up until.
     wrap_until: BTreeMap<AgentId, Timestamp>,
     capacity: BTreeMap<AgentId, u16>,
+    /// Skills of each login (bit `s`: skill `s` at level `3 s`).
+    skills: BTreeMap<AgentId, u8>,
 }
 
 impl Model {
@@ -191,6 +194,30 @@ impl Model {
         }
     }
 
+    /// Work conservation: no call waits in its queue (not held for a
+    /// preferred agent) while an available agent serving that queue at the
+    /// call's minimum level could take it. Calls that asked for a preferred
+    /// agent are left out (the hold is not visible from outside).
+    fn check_no_idle_agent_beside_a_waiting_call(&self, router: &Router) {
+        for (&agent, &skills) in &self.skills {
+            let Some(status) = router.agent_status(agent) else {
+                continue;
+            };
+            if status.availability != Availability::Available {
+                continue;
+            }
+            for (&call, &(queue, _, level, held, _)) in &self.live {
+                let serves = skills & (1 << queue.0) != 0 && queue.0 as u8 * 3 >= level;
+                if !held
+                    && serves
+                    && router.call_status(call) == Some(CallStatus::Waiting { queue })
+                {
+                    panic!("{call} waits in {queue} while {agent} is available");
+                }
+            }
+        }
+    }
+
     fn gone(&mut self, agent: AgentId) {
         self.pending.retain(|_, (_, a)| *a != agent);
         let calls: Vec<CallId> = self
@@ -255,6 +282,7 @@ fn run(ops: Vec<Op>) {
                 }
                 if router.add_agent(AgentId(agent), c, now).is_ok() {
                     m.capacity.insert(AgentId(agent), capacity);
+                    m.skills.insert(AgentId(agent), skills);
                 }
             }
             Op::Ready { agent, ready } => {
@@ -363,6 +391,7 @@ fn run(ops: Vec<Op>) {
             m.pending.len(),
             "leaked reservation"
         );
+        m.check_no_idle_agent_beside_a_waiting_call(&router);
     }
     // Let every ring time out: no reservation survives its deadline.
     let end = now + Duration::from_secs(3600);

@@ -1812,8 +1812,11 @@ impl Call {
             ConnectionState::Initiated,
         );
         // As in a completed consultation, the party handed over comes off
-        // our hold: nobody who placed it stays to retrieve it.
-        self.set_hold(now, transferred, HoldSide::Local, false);
+        // our hold: nobody who placed it stays to retrieve it. A parked
+        // party stays held until it is picked up.
+        if self.parked.is_none_or(|(_, parked)| parked != transferred) {
+            self.set_hold(now, transferred, HoldSide::Local, false);
+        }
         self.transferred = true;
         self.events.push(
             now,

@@ -15,7 +15,7 @@ use call_core::call::Phase;
 use call_core::cause::{PlatformCause, Q850Cause};
 use call_core::disposition::{AbandonPhase, Disposition};
 use call_core::event::{CallEvent, DequeueReason};
-use call_core::id::{AgentId, LegId, QueueId};
+use call_core::id::{AgentId, LegId, ParkSlot, QueueId};
 use call_core::kpi::{Counters, KpiConfig, KpiEngine, ServiceLevelDefinition};
 use call_core::leg::{ConnectionState, HoldState};
 use call_core::party::Party;
@@ -404,4 +404,27 @@ fn completing_a_transfer_takes_a_held_target_off_hold() {
             );
         }
     }
+}
+
+/// Found by the `call_model` fuzz target after the blind-transfer fix: a
+/// parked party handed over by a blind transfer stays parked and held (it
+/// is retrieved by a pickup, not by the transfer).
+#[test]
+fn a_blind_transfer_of_a_parked_party_keeps_it_parked() {
+    let mut r = Recorder::inbound(1, 0, "+15550100");
+    r.call.answer(t(0), LegId(0)).unwrap();
+    let agent = r.call.offer(t(1), AgentId(1)).unwrap();
+    r.call.handle_answered(t(2), agent).unwrap();
+    let p = r
+        .call
+        .add_participant(t(3), Party::External(addr("+15550111")))
+        .unwrap();
+    // The customer parks the agent and leaves; the participant answers.
+    r.call.park(t(4), LegId(0), ParkSlot(1)).unwrap();
+    r.call.handle_answered(t(5), p).unwrap();
+    r.call
+        .blind_transfer(t(6), p, Party::External(addr("+15550122")))
+        .unwrap();
+    r.call.check_invariants().unwrap();
+    assert_eq!(r.call.parked_in(), Some(ParkSlot(1)));
 }

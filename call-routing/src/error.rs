@@ -49,7 +49,7 @@ pub enum ErlangError {
     },
 }
 
-use crate::id::{AgentId, CallId, QueueId, ReservationId, SkillId};
+use crate::id::{AgentId, CallId, Channel, QueueId, ReservationId, SkillId};
 
 /// A strategy was configured wrongly.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -138,6 +138,14 @@ pub enum AgentError {
         agent: AgentId,
         /// The skill.
         skill: SkillId,
+    },
+    /// The agent lists a channel's capacity twice.
+    #[error("{agent} lists the capacity of {channel} twice")]
+    DuplicateChannel {
+        /// The agent.
+        agent: AgentId,
+        /// The channel.
+        channel: Channel,
     },
 }
 

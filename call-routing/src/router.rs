@@ -1162,6 +1162,20 @@ impl Router {
                 skill: *skill,
             });
         }
+        // A channel listed twice would be checked on one entry and charged
+        // on the other: capacity without a limit.
+        if let Some((channel, _)) = config
+            .capacity
+            .iter()
+            .enumerate()
+            .find(|(i, (c, _))| config.capacity.iter().take(*i).any(|(d, _)| d == c))
+            .map(|(_, entry)| entry)
+        {
+            return Err(AgentError::DuplicateChannel {
+                agent: id,
+                channel: *channel,
+            });
+        }
         let channels = config
             .capacity
             .iter()

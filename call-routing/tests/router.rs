@@ -936,3 +936,30 @@ fn restore_round_trip_keeps_fifo_among_equal_keys() {
     }
     assert_eq!(served, order);
 }
+
+/// An agent configuration that lists a channel twice (the fields are
+/// public) is refused with a typed error: it used to be checked on one
+/// entry and charged on the other, so one voice line took every call.
+#[test]
+fn a_channel_listed_twice_is_refused() {
+    let mut h = Harness::new(RouterConfig::default());
+    h.queue(Q_SALES, sales_queue(), Builtin::LongestIdle.boxed());
+    let mut config = skilled(SALES, 5);
+    config.capacity.push((Channel::VOICE, 1));
+    assert_eq!(
+        h.router.add_agent(AgentId(1), config, secs(0)),
+        Err(call_routing::error::AgentError::DuplicateChannel {
+            agent: AgentId(1),
+            channel: Channel::VOICE
+        })
+    );
+    // The builder sets a channel's capacity, never lists it twice.
+    let config = skilled(SALES, 5)
+        .capacity(Channel::VOICE, 2)
+        .capacity(Channel::VOICE, 1);
+    h.agent(1, config, 0);
+    for call in 0..5 {
+        h.enqueue(call, Q_SALES, CallRequest::new(), 1);
+    }
+    assert_eq!(h.offers().len(), 1);
+}

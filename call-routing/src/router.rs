@@ -1028,6 +1028,22 @@ impl Router {
                 reason: "the ring timeout must be positive",
             });
         }
+        // Periodic timers re-arm themselves one period after they fire: a
+        // zero period would keep `handle_timeout` from returning.
+        if config.announce_every.is_some_and(|every| every.is_zero()) {
+            return Err(QueueError::InvalidConfig {
+                queue: id,
+                reason: "the announcement period must be positive",
+            });
+        }
+        if let OfferMode::Progressive { step } = strategy.offer_mode()
+            && step.is_zero()
+        {
+            return Err(QueueError::InvalidConfig {
+                queue: id,
+                reason: "the ring-progressively step must be positive",
+            });
+        }
         let skill = config.skill;
         let aht_s = config.expected_handle_time.as_secs_f64();
         let level_index = strategy.prefer_higher_level() || !config.bullseye.is_empty();
@@ -2524,7 +2540,11 @@ impl Router {
                 {
                     self.offer(cslot, aslot, true, now);
                 }
-                self.schedule(now + step, Timer::Progressive(id, round));
+                // A strategy that reports a zero step after the queue was
+                // added rings no further (re-arming at `now` would never end).
+                if !step.is_zero() {
+                    self.schedule(now + step, Timer::Progressive(id, round));
+                }
             }
             Timer::WrapUp(id) => {
                 if let Some(a) = self.agents.get_mut(&id)

@@ -963,3 +963,66 @@ fn a_channel_listed_twice_is_refused() {
     }
     assert_eq!(h.offers().len(), 1);
 }
+
+/// Runs `f` on another thread and fails if it does not finish in 10 s.
+fn within_10s<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("the router hung")
+}
+
+/// A zero announcement period would re-arm the announcement timer at the
+/// instant it fires, so `handle_timeout` would never return: such a queue
+/// is refused.
+#[test]
+fn zero_announcement_period_does_not_hang() {
+    let accepted = within_10s(|| {
+        let mut router = Router::new(RouterConfig::default());
+        let mut config = sales_queue();
+        config.announce_every = Some(Duration::ZERO);
+        if router
+            .add_queue(Q_SALES, config, Builtin::LongestIdle.boxed(), secs(0))
+            .is_err()
+        {
+            return false;
+        }
+        router
+            .enqueue(CallId(1), Q_SALES, CallRequest::new(), secs(1))
+            .unwrap();
+        router.handle_timeout(secs(1));
+        true
+    });
+    assert!(!accepted, "a zero announcement period was accepted");
+}
+
+/// A ring-progressively step of zero would re-arm the progressive timer at
+/// the instant it fires while fewer agents than the ring-all limit are
+/// free: `handle_timeout` would never return. Such a queue is refused.
+#[test]
+fn zero_progressive_step_does_not_hang() {
+    let accepted = within_10s(|| {
+        let mut router = Router::new(RouterConfig::default());
+        let strategy = Builtin::RingProgressively {
+            step: Duration::ZERO,
+        };
+        if router
+            .add_queue(Q_SALES, sales_queue(), strategy.boxed(), secs(0))
+            .is_err()
+        {
+            return false;
+        }
+        router
+            .add_agent(AgentId(1), skilled(SALES, 5), secs(0))
+            .unwrap();
+        router.set_ready(AgentId(1), true, secs(0)).unwrap();
+        router
+            .enqueue(CallId(1), Q_SALES, CallRequest::new(), secs(1))
+            .unwrap();
+        router.handle_timeout(secs(1));
+        true
+    });
+    assert!(!accepted, "a zero progressive step was accepted");
+}

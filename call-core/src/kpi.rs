@@ -31,6 +31,7 @@ use crate::agent::{AgentState, AgentStateChanged};
 use crate::cdr::{CallDetailRecord, CdrSink, SpeechInterval};
 use crate::disposition::AbandonPhase;
 use crate::id::{AgentId, LegId, QueueId};
+use crate::leg::Direction;
 use crate::time::Timestamp;
 
 /// Which calls the service level counts (the industry uses all three).
@@ -539,6 +540,11 @@ impl KpiEngine {
         queue: Option<QueueId>,
         agent: Option<AgentId>,
     ) {
+        if record.direction == Direction::Outbound {
+            // FCR is about the customer contacting us: a call we place is
+            // neither a first contact nor a repeat.
+            return;
+        }
         let window = u64::try_from(self.config.repeat_window.as_millis()).unwrap_or(u64::MAX);
         let at = record.created_at;
         self.latest = self.latest.max(at);

@@ -428,3 +428,40 @@ fn a_blind_transfer_of_a_parked_party_keeps_it_parked() {
     r.call.check_invariants().unwrap();
     assert_eq!(r.call.parked_in(), Some(ParkSlot(1)));
 }
+
+/// First-contact resolution counts the *customer* contacting again: an
+/// outbound call we place to the same number (a follow-up) is not a repeat
+/// contact and must not mark the customer's earlier call unresolved.
+#[test]
+fn an_outbound_follow_up_is_not_a_repeat_contact() {
+    let mut r = Recorder::inbound(1, 0, "+15550100");
+    r.call.answer(t(0), LegId(0)).unwrap();
+    r.call.enqueue(t(1), QueueId(1)).unwrap();
+    let a = r.call.offer(t(5), AgentId(1)).unwrap();
+    r.call.handle_answered(t(10), a).unwrap();
+    r.call
+        .handle_cleared(t(100), LegId(0), Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    r.drain();
+    r.call.handle_timeout(t(1000));
+    let first = r.finish();
+
+    let mut r = Recorder::outbound(2, 3600, "+15550100");
+    r.call.handle_answered(t(3610), LegId(0)).unwrap();
+    let a = r.call.offer(t(3611), AgentId(1)).unwrap();
+    r.call.handle_answered(t(3612), a).unwrap();
+    r.call
+        .handle_cleared(t(3700), LegId(0), Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    r.drain();
+    r.call.handle_timeout(t(5000));
+    let follow_up = r.finish();
+
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    engine.ingest(&first);
+    engine.ingest(&follow_up);
+    let total = engine.total();
+    assert_eq!(total.fcr_repeats, 0);
+    assert_eq!(total.fcr_contacts, 1);
+    assert_eq!(total.handled, 2);
+}

@@ -1268,10 +1268,17 @@ impl Call {
             self.agent_answered_at = OptTime::some(at);
         }
         // A consultation leg answering is not a conference: the held party
-        // hears nothing of it.
-        if id != CUSTOMER && self.consultation.is_none() && self.connected_legs().count() >= 3 {
+        // hears nothing of it. Another leg answering during a consultation
+        // (a participant dialled before it) joins the others, so the
+        // consultation leg is left out of the count.
+        let consult = self.consultation.map(|c| c.consult);
+        let together = self
+            .connected_legs()
+            .filter(|l| Some(l.id) != consult)
+            .count();
+        if id != CUSTOMER && Some(id) != consult && together >= 3 {
             self.conferenced = true;
-            let parties = u8::try_from(self.connected_legs().count()).unwrap_or(u8::MAX);
+            let parties = u8::try_from(together).unwrap_or(u8::MAX);
             self.events.push(at, Pending::Conferenced(id, parties));
         }
     }

@@ -465,3 +465,34 @@ fn an_outbound_follow_up_is_not_a_repeat_contact() {
     assert_eq!(total.fcr_contacts, 1);
     assert_eq!(total.handled, 2);
 }
+
+/// `add_participant` documents "a conference when it answers": a
+/// participant dialled before a consultation started and answering during
+/// it joins the agent and the customer, so the call is a conference (only
+/// the consultation leg itself answering is not one).
+#[test]
+fn a_participant_answering_during_a_consultation_makes_a_conference() {
+    let mut r = Recorder::inbound(1, 0, "+15550100");
+    r.call.answer(t(0), LegId(0)).unwrap();
+    r.call.enqueue(t(1), QueueId(1)).unwrap();
+    let a = r.call.offer(t(5), AgentId(1)).unwrap();
+    r.call.handle_answered(t(10), a).unwrap();
+    let p = r
+        .call
+        .add_participant(t(12), Party::External(addr("+15550111")))
+        .unwrap();
+    let b = r.call.consult(t(20), a, Party::Agent(AgentId(2))).unwrap();
+    r.call.handle_answered(t(25), b).unwrap();
+    r.drain();
+    assert!(
+        !r.events
+            .iter()
+            .any(|e| matches!(e, CallEvent::Conferenced { .. }))
+    );
+    r.call.handle_answered(t(26), p).unwrap();
+    r.drain();
+    assert!(r.events.iter().any(|e| matches!(
+        e,
+        CallEvent::Conferenced { leg, parties: 3, .. } if *leg == p
+    )));
+}

@@ -337,7 +337,9 @@ impl CallDetailRecord {
     }
 
     /// Time from first queue entry to the customer leaving, ms, for calls the
-    /// customer abandoned after queueing.
+    /// customer abandoned; for an abandon that never queued (in self-service,
+    /// or while a direct offer rang) it runs from the call's creation. The
+    /// KPI engine only uses it for abandons after a queue entry.
     pub fn time_to_abandon_ms(&self) -> Option<u64> {
         self.abandoned?;
         let start = self.first_queued_at().unwrap_or(self.created_at);

@@ -496,3 +496,17 @@ fn a_participant_answering_during_a_consultation_makes_a_conference() {
         CallEvent::Conferenced { leg, parties: 3, .. } if *leg == p
     )));
 }
+
+/// `time_to_abandon_ms` of an abandon that never queued runs from creation
+/// (its documentation said it was only for calls abandoned after queueing).
+#[test]
+fn time_to_abandon_without_a_queue_runs_from_creation() {
+    let mut r = Recorder::inbound(1, 0, "+15550100");
+    r.call.answer(t(2), LegId(0)).unwrap();
+    r.call
+        .handle_cleared(t(9), LegId(0), Q850Cause::NORMAL_CLEARING)
+        .unwrap();
+    let record = r.finish();
+    assert_eq!(record.abandoned, Some(AbandonPhase::SelfService));
+    assert_eq!(record.time_to_abandon_ms(), Some(9_000));
+}

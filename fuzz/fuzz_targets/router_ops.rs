@@ -1,7 +1,9 @@
 #![no_main]
 //! Random operation sequences against the router: logins, readiness,
 //! enqueues with priorities and requirements, answers, rejections, hang-ups,
-//! completions, callbacks, logouts and time jumps. The router must never
+//! completions, callbacks, logouts and time jumps, over queue and agent
+//! configurations taken from the input (zero periods and steps, a channel
+//! listed twice included). The router must never
 //! panic, never hold more reservations than it has announced, never connect
 //! a call twice, and drain to empty when every call is ended.
 
@@ -70,9 +72,19 @@ fuzz_target!(|data: &[u8]| {
             qc.bullseye = vec![BullseyeRing::new(Duration::from_secs(5), Level::MIN)];
         }
         if flags & 64 != 0 {
-            qc.announce_every = Some(Duration::from_secs(10));
+            // Any period, zero included: a zero period must be refused, never
+            // re-armed at the instant it fires.
+            qc.announce_every = Some(Duration::from_secs(u64::from(input.byte() % 16)));
         }
-        let strategy = strategies[usize::from(input.byte()) % strategies.len()].clone();
+        let pick = input.byte();
+        let strategy = if flags & 128 != 0 {
+            // A progressive step from the input, zero included.
+            Builtin::RingProgressively {
+                step: Duration::from_secs(u64::from(pick % 8)),
+            }
+        } else {
+            strategies[usize::from(pick) % strategies.len()].clone()
+        };
         let _ = router.add_queue(QueueId(q), qc, strategy.boxed(), now);
     }
     let mut pending: BTreeMap<ReservationId, CallId> = BTreeMap::new();
@@ -90,6 +102,11 @@ fuzz_target!(|data: &[u8]| {
                     if arg & (1 << s) != 0 {
                         c = c.skill(SkillId(s), Level::saturating(arg >> 4));
                     }
+                }
+                if op & 8 != 0 {
+                    // The fields are public: a host may list a channel twice,
+                    // which the router must refuse rather than leave unlimited.
+                    c.capacity.push((Channel::VOICE, u16::from(arg % 5)));
                 }
                 let _ = router.add_agent(AgentId(u32::from(op >> 4)), c, now);
             }

@@ -358,6 +358,10 @@ fn fuzz_smoke(seconds: u64) -> Result {
         cmd.args([
             "--",
             &format!("-max_total_time={seconds}"),
+            // One input running for 10 s is a hang (every input here takes
+            // milliseconds): fail on it at once instead of after libFuzzer's
+            // default of 20 minutes.
+            "-timeout=10",
             "-print_final_stats=1",
         ]);
         run(&format!("fuzz {target} for {seconds} s"), &mut cmd)?;

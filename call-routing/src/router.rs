@@ -278,7 +278,10 @@ pub struct WaitingCall {
     pub call: CallId,
     /// Its queue.
     pub queue: QueueId,
-    /// What it asked for.
+    /// What it asks for now: its priority and preferred agent, and its
+    /// requirements as bullseye rings have relaxed them so far (a lowered
+    /// level, extra skills dropped), so a restored call is exactly as
+    /// eligible as the live one was.
     pub request: CallRequest,
     /// When it first arrived.
     pub arrived: Timestamp,
@@ -423,8 +426,6 @@ struct Call {
     arrived: Timestamp,
     entered: Timestamp,
     priority: i32,
-    /// Minimum level as requested.
-    min_level: Level,
     preferred: Option<PreferredAgent>,
     /// Next bullseye ring to open (at most [`MAX_BULLSEYE_RINGS`]; a `u32`
     /// so that it and `round` share one word).
@@ -1525,9 +1526,9 @@ impl Router {
             .iter()
             .filter(|(_, c)| !matches!(c.state, CallState::Connected { .. }))
             .map(|(id, c)| {
-                let mut request = CallRequest::new()
-                    .priority(c.priority)
-                    .min_level(c.min_level);
+                // What the call requires now: bullseye relaxations only ever
+                // loosen, so a restored call is exactly as eligible as this one.
+                let mut request = CallRequest::new().priority(c.priority).min_level(c.level);
                 request.skills.clone_from(&c.skills);
                 request.preferred = c.preferred;
                 (
@@ -1593,7 +1594,6 @@ impl Router {
                 arrived,
                 entered: now,
                 priority: request.priority,
-                min_level: request.min_level,
                 level: request.min_level,
                 skills: request.skills,
                 preferred: request.preferred,

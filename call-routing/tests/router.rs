@@ -1026,3 +1026,37 @@ fn zero_progressive_step_does_not_hang() {
     });
     assert!(!accepted, "a zero progressive step was accepted");
 }
+
+/// `waiting_calls` exports what a call requires now: after a bullseye ring
+/// lowered its level and dropped its extra skill, a restored call must be as
+/// relaxed as the live one. It used to export the requested level with the
+/// dropped skills, a mix that neither the caller nor the live router had,
+/// so the restored call waited for a level it no longer needed.
+#[test]
+fn restore_keeps_the_bullseye_relaxed_requirements() {
+    let queue = || {
+        let mut q = sales_queue();
+        let mut ring = BullseyeRing::new(Duration::from_secs(5), Level::MIN);
+        ring.drop_extra_skills = true;
+        q.bullseye = vec![ring];
+        q
+    };
+    let mut a = Harness::new(RouterConfig::default());
+    a.queue(Q_SALES, queue(), Builtin::LongestIdle.boxed());
+    let request = CallRequest::new().min_level(lvl(8)).skill(FRENCH, lvl(5));
+    a.enqueue(1, Q_SALES, request, 0);
+    a.advance(6);
+    let saved = a.router.waiting_calls();
+    assert_eq!(saved.len(), 1);
+
+    // The live router offers it at once to a level-1 agent without French.
+    let mut live = a;
+    live.agent(7, skilled(SALES, 1), 6);
+    assert_eq!(live.offers().len(), 1, "the live call is relaxed");
+
+    let mut b = Harness::new(RouterConfig::default());
+    b.queue(Q_SALES, queue(), Builtin::LongestIdle.boxed());
+    b.router.restore(&saved[0], secs(6)).unwrap();
+    b.agent(7, skilled(SALES, 1), 6);
+    assert_eq!(b.offers().len(), 1, "the restored call is as relaxed");
+}

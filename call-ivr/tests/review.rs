@@ -7,6 +7,9 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+use common::run_inline_tests;
+
 use call_ivr::check::compile;
 use call_ivr::diagnostic::Code;
 use call_ivr::jiff::Timestamp;
@@ -92,31 +95,13 @@ fn a_string_doubled_in_a_loop_is_a_defect_not_unbounded_memory() {
     );
 }
 
-/// Runs a file's inline tests and fails on the first failing one.
-fn run_inline(text: &str) {
-    let file = SourceFile::new("t.ivr", text).unwrap();
-    let (program, d) = compile(&file);
-    let program = program.unwrap_or_else(|| panic!("{}", d.render(&file)));
-    let results = call_ivr::testing::run_tests(&program);
-    assert!(!results.is_empty());
-    for r in results {
-        if let Some(f) = r.failure {
-            let at = file.location(f.span.start).unwrap();
-            panic!(
-                "test {:?} failed at line {}: {}",
-                r.name, at.line, f.message
-            );
-        }
-    }
-}
-
 /// "When its block ends, the menu or gather is presented again, keeping the
 /// counts." A handler block that itself holds a menu must not wipe the
 /// counts of the menu it handles: with `retries 1`, the second wrong key
 /// goes to the `then` arm.
 #[test]
 fn a_menu_inside_a_handler_block_keeps_the_outer_menu_counts() {
-    run_inline(
+    run_inline_tests(
         r#"
 flow main
   menu "Main menu."
@@ -224,7 +209,7 @@ fn a_pattern_longer_than_a_gather_can_collect_is_refused() {
 /// time, before a string, is joined like one after it.
 #[test]
 fn a_value_of_type_any_before_a_string_is_joined_as_text() {
-    run_inline(
+    run_inline_tests(
         r#"
 flow main
   lookup crm caller.number -> c
@@ -380,7 +365,7 @@ fn recording_options_given_twice_are_reported() {
 /// A loop whose subflow returns without input still is.
 #[test]
 fn a_loop_through_a_subflow_that_takes_input_is_not_an_endless_silent_loop() {
-    run_inline(
+    run_inline_tests(
         r#"
 flow main
   top:
@@ -429,7 +414,7 @@ fn a_stray_character_is_reported_once() {
 /// the input is a no-match, not part of a PIN.
 #[test]
 fn a_gather_without_a_pattern_does_not_store_star_as_a_digit() {
-    run_inline(
+    run_inline_tests(
         r#"
 flow main
   gather pin "Your PIN."

@@ -8,31 +8,17 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+use common::run_inline_tests;
+
 use call_ivr::check::compile;
 use call_ivr::session::{Action, CallContext, Event, Session, SessionLimits, Waiting};
 use call_ivr::source::SourceFile;
-use call_ivr::testing::run_tests;
-
-fn run(text: &str) {
-    let file = SourceFile::new("t.ivr", text).unwrap();
-    let (program, d) = compile(&file);
-    let program = program.unwrap_or_else(|| panic!("{}", d.render(&file)));
-    let results = run_tests(&program);
-    assert!(!results.is_empty());
-    for r in results {
-        if let Some(f) = r.failure {
-            let at = file.location(f.span.start).unwrap();
-            panic!(
-                "test {:?} failed at line {}: {}",
-                r.name, at.line, f.message
-            );
-        }
-    }
-}
 
 #[test]
 fn handler_counts_pick_the_highest_count_reached() {
-    run(r#"
+    run_inline_tests(
+        r#"
 flow main
   menu "Choose."
     1 -> done
@@ -57,12 +43,14 @@ test "counts per kind"
   expect say "Second silence or more."
   silence
   expect hangup "gave up"
-"#);
+"#,
+    );
 }
 
 #[test]
 fn success_resets_the_retry_count() {
-    run(r#"
+    run_inline_tests(
+        r#"
 flow main
   top:
   menu "Menu."
@@ -85,12 +73,14 @@ test "a failure, a success, a failure is not exhausted"
   expect say "Menu."
   press "2"
   expect hangup "done"
-"#);
+"#,
+    );
 }
 
 #[test]
 fn match_falls_through_and_if_chains() {
-    run(r#"
+    run_inline_tests(
+        r#"
 flow main
   gather code "Code?"
     digits 1 to 2
@@ -127,12 +117,14 @@ test "else"
   press "9"
   wait 3s
   expect say "One digit."
-"#);
+"#,
+    );
 }
 
 #[test]
 fn prompt_tables_follow_the_language_and_fall_back() {
-    run(r#"
+    run_inline_tests(
+        r#"
 prompt hello
   en "Hello."
   de "Hallo."
@@ -151,12 +143,14 @@ test "languages"
   expect say "Hallo."
   expect say "Hello."
   expect say "Ciao."
-"#);
+"#,
+    );
 }
 
 #[test]
 fn lookups_records_and_subflows() {
-    run(r#"
+    run_inline_tests(
+        r#"
 flow main
   lookup crm caller.number -> c
     timeout 2s
@@ -190,12 +184,14 @@ test "a returning caller"
 test "timeout branch"
   answer crm timeout
   expect hangup "crm down"
-"#);
+"#,
+    );
 }
 
 #[test]
 fn a_missing_record_field_is_empty_and_not_found_continues() {
-    run(r#"
+    run_inline_tests(
+        r#"
 flow main
   lookup crm caller.number -> c
     on not-found
@@ -210,7 +206,8 @@ test "not found"
   answer crm not-found
   expect say "New caller."
   expect say "Hello !"
-"#);
+"#,
+    );
 }
 
 #[test]

@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 use call_ivr::ast::File;
+use call_ivr::check::compile;
+use call_ivr::source::SourceFile;
 
 /// The tree's debug form with every span removed, to compare trees parsed
 /// from differently laid out text.
@@ -17,4 +19,23 @@ pub(crate) fn without_spans(file: &File) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Compiles `text`, runs its inline tests and fails on the first failing
+/// one, naming the test and the line.
+pub(crate) fn run_inline_tests(text: &str) {
+    let file = SourceFile::new("t.ivr", text).unwrap();
+    let (program, d) = compile(&file);
+    let program = program.unwrap_or_else(|| panic!("{}", d.render(&file)));
+    let results = call_ivr::testing::run_tests(&program);
+    assert!(!results.is_empty());
+    for r in results {
+        if let Some(f) = r.failure {
+            let at = file.location(f.span.start).unwrap();
+            panic!(
+                "test {:?} failed at line {}: {}",
+                r.name, at.line, f.message
+            );
+        }
+    }
 }

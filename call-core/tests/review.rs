@@ -33,6 +33,17 @@ fn platform_cause_of(r: &Recorder, leg: LegId) -> Option<PlatformCause> {
     })?
 }
 
+/// An inbound call answered at 0 s, queued at 1 s, offered to agent 1 at
+/// 5 s and talking to it from 10 s; returns the agent's leg too.
+fn talking_to_agent_1() -> (Recorder, LegId) {
+    let mut r = Recorder::inbound(1, 0, "+15550100");
+    r.call.answer(t(0), LegId(0)).unwrap();
+    r.call.enqueue(t(1), QueueId(1)).unwrap();
+    let a = r.call.offer(t(5), AgentId(1)).unwrap();
+    r.call.handle_answered(t(10), a).unwrap();
+    (r, a)
+}
+
 /// The host hanging up the customer while an agent rings is not the caller
 /// abandoning: the agent's leg is cancelled (`originator_cancel`), not
 /// marked `caller_abandoned`, which the docs reserve for an abandon.
@@ -216,11 +227,7 @@ fn hanging_up_in_an_early_media_queue_is_an_abandon() {
 /// offered the call after A first did.
 #[test]
 fn the_survey_goes_to_the_last_handler_after_a_transfer_back() {
-    let mut r = Recorder::inbound(1, 0, "+15550100");
-    r.call.answer(t(0), LegId(0)).unwrap();
-    r.call.enqueue(t(1), QueueId(1)).unwrap();
-    let a = r.call.offer(t(5), AgentId(1)).unwrap();
-    r.call.handle_answered(t(10), a).unwrap();
+    let (mut r, a) = talking_to_agent_1();
     let b = r.call.consult(t(20), a, Party::Agent(AgentId(2))).unwrap();
     r.call.handle_answered(t(25), b).unwrap();
     r.call.complete_transfer(t(30)).unwrap();
@@ -290,11 +297,7 @@ fn a_record_with_a_backwards_leg_does_not_panic_the_kpis() {
 /// placed.
 #[test]
 fn a_blind_transfer_takes_the_transferred_party_off_hold() {
-    let mut r = Recorder::inbound(1, 0, "+15550100");
-    r.call.answer(t(0), LegId(0)).unwrap();
-    r.call.enqueue(t(1), QueueId(1)).unwrap();
-    let a = r.call.offer(t(5), AgentId(1)).unwrap();
-    r.call.handle_answered(t(10), a).unwrap();
+    let (mut r, a) = talking_to_agent_1();
     r.call.hold(t(20), LegId(0)).unwrap();
     let b = r
         .call
@@ -381,11 +384,7 @@ fn the_host_clearing_a_queued_customer_is_not_a_queue_abandon() {
 #[test]
 fn completing_a_transfer_takes_a_held_target_off_hold() {
     for hang_up in [false, true] {
-        let mut r = Recorder::inbound(1, 0, "+15550100");
-        r.call.answer(t(0), LegId(0)).unwrap();
-        r.call.enqueue(t(1), QueueId(1)).unwrap();
-        let a = r.call.offer(t(5), AgentId(1)).unwrap();
-        r.call.handle_answered(t(10), a).unwrap();
+        let (mut r, a) = talking_to_agent_1();
         let b = r.call.consult(t(20), a, Party::Agent(AgentId(2))).unwrap();
         r.call.handle_answered(t(25), b).unwrap();
         r.call.hold(t(30), b).unwrap();
@@ -434,11 +433,7 @@ fn a_blind_transfer_of_a_parked_party_keeps_it_parked() {
 /// contact and must not mark the customer's earlier call unresolved.
 #[test]
 fn an_outbound_follow_up_is_not_a_repeat_contact() {
-    let mut r = Recorder::inbound(1, 0, "+15550100");
-    r.call.answer(t(0), LegId(0)).unwrap();
-    r.call.enqueue(t(1), QueueId(1)).unwrap();
-    let a = r.call.offer(t(5), AgentId(1)).unwrap();
-    r.call.handle_answered(t(10), a).unwrap();
+    let (mut r, _) = talking_to_agent_1();
     r.call
         .handle_cleared(t(100), LegId(0), Q850Cause::NORMAL_CLEARING)
         .unwrap();
@@ -472,11 +467,7 @@ fn an_outbound_follow_up_is_not_a_repeat_contact() {
 /// the consultation leg itself answering is not one).
 #[test]
 fn a_participant_answering_during_a_consultation_makes_a_conference() {
-    let mut r = Recorder::inbound(1, 0, "+15550100");
-    r.call.answer(t(0), LegId(0)).unwrap();
-    r.call.enqueue(t(1), QueueId(1)).unwrap();
-    let a = r.call.offer(t(5), AgentId(1)).unwrap();
-    r.call.handle_answered(t(10), a).unwrap();
+    let (mut r, a) = talking_to_agent_1();
     let p = r
         .call
         .add_participant(t(12), Party::External(addr("+15550111")))

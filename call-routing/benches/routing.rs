@@ -1,4 +1,4 @@
-//! Routing decision latency: the indexed router against a linear-scan ACD
+//! Routing decision latency: the indexed router against two scanning ACDs
 //! on the same state, in the same run; and simulator throughput.
 //!
 //! State: 10,000 agents with 3 of 100 skills each (random levels), 100
@@ -6,16 +6,32 @@
 //!
 //! - `agent_free`: an agent finishes a call and the router picks its next
 //!   call across the agent's queues and reserves it (the decision that runs
-//!   whenever calls wait). The baseline scans every waiting call in arrival
-//!   order for the first one the agent can take (an unindexed member query,
-//!   as FreeSWITCH's mod_callcenter runs against its database).
+//!   whenever calls wait).
 //! - `call_arrival`: a call arrives while agents are idle and the router
-//!   picks the longest-idle eligible agent. The baseline scans every agent
-//!   (Asterisk app_queue's member loop when all agents are members of one
-//!   skills-based queue).
+//!   picks the longest-idle eligible agent.
+//!
+//! Two baselines make the same decisions by scanning:
+//!
+//! - `linear_scan`: one tight pass over a packed array of plain structs, the
+//!   fastest a scan can be (the prefetcher streams it). `agent_free` scans
+//!   every waiting call for the best key among those the agent can take (an
+//!   unindexed `ORDER BY score` query, as FreeSWITCH's mod_callcenter runs
+//!   against its database); `call_arrival` scans every agent for the longest
+//!   idle one with the skill (Asterisk's member loop when every agent is a
+//!   member of one skills-based queue). No ACD we know of keeps its records
+//!   this way; it bounds a scan's cost from below.
+//! - `app_queue_model`: the same decisions made the way Asterisk's app_queue
+//!   makes them, operation for operation: members as separately allocated,
+//!   reference-counted objects in a locked hash container, `is_our_turn`
+//!   counting the available members, `try_calling` allocating and filling a
+//!   call attempt per member, `ring_one` picking the best attempt (again
+//!   after each busy one, as with `ringinuse=no`) and `hangupcalls` freeing
+//!   them. See `docs/routing.md`, "The baselines", for what is modelled and
+//!   what is left out.
 //!
 //! Besides criterion's means, each case prints p50/p99/p99.9 of the
-//! per-decision latency from individually timed decisions.
+//! per-decision latency from individually timed decisions, and the p99
+//! speed-up over each baseline.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -25,9 +41,12 @@
     missing_docs
 )]
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use call_routing::strategy::Builtin;
 use call_routing::{
@@ -349,11 +368,473 @@ impl LinearScan {
     }
 }
 
+// ----- the app_queue model ----------------------------------------------------
+//
+// What Asterisk's app_queue does for one routing decision, operation for
+// operation, on the same agents and calls: the costs of its data layout and
+// of its member loop, not only the loop's length. The sources are
+// `try_calling`, `calc_metric`, `ring_one`/`find_best`, `can_ring_entry`,
+// `is_our_turn`/`num_available_members` and `hangupcalls` in app_queue.c
+// (Asterisk 20/21); docs/routing.md ("The baselines") lists what is
+// modelled and what is left out. It is charitable where app_queue does more:
+// no lock is ever contended, no caller polls while it is not deciding, no
+// channel is created, and a call whose first caller cannot take the free
+// agent does not block the others (in app_queue it would).
+
+/// `ast_channel_name`-sized buffers in `struct member` and the rest.
+const NAME: usize = 80;
+
+/// A queue member as app_queue keeps it: `struct member` (five 80-byte names,
+/// two more 80-byte buffers, nine ints, four times), allocated on its own
+/// behind an ao2 header (a mutex and a reference count) and shared by
+/// reference with every call attempt that points at it.
+struct Member {
+    /// The ao2 header's lock (its reference count is the `Arc`'s).
+    _object_lock: Mutex<()>,
+    /// The agent's index in the bench (bookkeeping, untimed).
+    index: u32,
+    interface: [u8; NAME],
+    _state_exten: [u8; NAME],
+    _state_context: [u8; NAME],
+    _state_interface: [u8; NAME],
+    _membername: [u8; NAME],
+    _reason_paused: [u8; NAME],
+    _rt_uniqueid: [u8; NAME],
+    /// Device state as last pushed by the device-state callback.
+    status: AtomicI32,
+    paused: i32,
+    wrapuptime: i64,
+    /// Seconds (app_queue's `time_t`), when the member's last call ended.
+    lastcall: AtomicI64,
+    /// The bench's skills stand in for app_queue's penalty window: a member
+    /// without the call's skill is outside it (`calc_metric` returns -1).
+    skills: [(u32, u8); SKILLS_PER_AGENT],
+}
+
+const AST_DEVICE_NOT_INUSE: i32 = 1;
+const AST_DEVICE_INUSE: i32 = 2;
+
+impl Member {
+    fn new(index: u32, skills: [(u32, u8); SKILLS_PER_AGENT]) -> Member {
+        let mut interface = [0; NAME];
+        let name = format!("PJSIP/agent{index:05}");
+        interface[..name.len()].copy_from_slice(name.as_bytes());
+        Member {
+            _object_lock: Mutex::new(()),
+            index,
+            interface,
+            _state_exten: [0; NAME],
+            _state_context: [0; NAME],
+            _state_interface: interface,
+            _membername: interface,
+            _reason_paused: [0; NAME],
+            _rt_uniqueid: [0; NAME],
+            status: AtomicI32::new(AST_DEVICE_NOT_INUSE),
+            paused: 0,
+            wrapuptime: 0,
+            lastcall: AtomicI64::new(0),
+            skills,
+        }
+    }
+
+    /// `is_member_available`: cached status, pause and wrap-up (one clock
+    /// read).
+    fn available(&self) -> bool {
+        self.status.load(Ordering::Relaxed) == AST_DEVICE_NOT_INUSE
+            && self.paused == 0
+            && (self.wrapuptime == 0
+                || time_now() - self.lastcall.load(Ordering::Relaxed) >= self.wrapuptime)
+    }
+}
+
+/// `time(NULL)`.
+fn time_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A node of the members container (ao2 hash container, 37 buckets): its
+/// own allocation with a reference count, pointing at the member.
+struct Node {
+    refs: AtomicUsize,
+    member: Arc<Member>,
+}
+
+/// One party of `struct ast_party_connected_line`: name, number and
+/// subaddress (each a string pointer and its flags) and a tag.
+#[derive(Default)]
+struct PartyId {
+    name: Option<Box<str>>,
+    _name_flags: [i32; 3],
+    number: Option<Box<str>>,
+    _number_flags: [i32; 3],
+    subaddress: Option<Box<str>>,
+    _subaddress_flags: [i32; 2],
+    tag: Option<Box<str>>,
+}
+
+/// `struct ast_party_connected_line`: the id, the ANI and the private id.
+#[derive(Default)]
+struct ConnectedLine {
+    id: PartyId,
+    ani: PartyId,
+    private: PartyId,
+    _ani2: i32,
+    _source: i32,
+}
+
+impl ConnectedLine {
+    /// `ast_party_connected_line_copy`: a deep copy, one allocation per
+    /// string present.
+    fn copy_from(&mut self, from: &ConnectedLine) {
+        for (to, from) in [
+            (&mut self.id, &from.id),
+            (&mut self.ani, &from.ani),
+            (&mut self.private, &from.private),
+        ] {
+            to.name = from.name.clone();
+            to.number = from.number.clone();
+            to.subaddress = from.subaddress.clone();
+            to.tag = from.tag.clone();
+        }
+    }
+}
+
+/// `struct callattempt` (about 544 bytes, zero-filled by `ast_calloc`):
+/// one per member on every `try_calling`.
+struct CallAttempt {
+    q_next: Option<Box<CallAttempt>>,
+    _chan: usize,
+    interface: [u8; 256],
+    metric: i64,
+    member: Option<Arc<Member>>,
+    connected: ConnectedLine,
+    stillgoing: Cell<bool>,
+    _aoc_s_rate_list: usize,
+    _orig_chan_name: Option<Box<str>>,
+}
+
+/// A waiting caller (`struct queue_ent`), reduced to what the decision
+/// reads: the skill it needs (its penalty window), its key (its place in the
+/// caller list) and its channel's connected line, locked while copied.
+struct Caller {
+    queue: u32,
+    key: i64,
+    channel: Mutex<ConnectedLine>,
+}
+
+impl Caller {
+    fn new(queue: u32, key: i64, number: u64) -> Caller {
+        let line = ConnectedLine {
+            id: PartyId {
+                number: Some(format!("+1555{number:07}").into_boxed_str()),
+                ..PartyId::default()
+            },
+            ..ConnectedLine::default()
+        };
+        Caller {
+            queue,
+            key,
+            channel: Mutex::new(line),
+        }
+    }
+}
+
+// Boxed on purpose: app_queue allocates each container node and each caller
+// on its own, and the walk follows those pointers.
+#[allow(clippy::vec_box)]
+struct AppQueue {
+    /// The queue's members container: 37 buckets of nodes, walked bucket
+    /// by bucket under the container's lock.
+    buckets: Vec<Vec<Box<Node>>>,
+    container_lock: Mutex<()>,
+    /// Members by agent index, for the bench's bookkeeping (untimed).
+    by_agent: Vec<Arc<Member>>,
+    /// The caller list in queue order.
+    callers: Vec<Box<Caller>>,
+    /// The queue's lock, held across the member loop.
+    queue_lock: Mutex<()>,
+    rng: Rng,
+    clock: u64,
+    next_number: u64,
+    busy: VecDeque<u32>,
+}
+
+/// Buckets of app_queue's members container.
+const MEMBER_BUCKETS: usize = 37;
+
+/// A small hash of the characters after the technology prefix, as
+/// app_queue's member hash looks at the device name.
+fn bucket_of(interface: &[u8; NAME]) -> usize {
+    let start = interface
+        .iter()
+        .position(|&b| b == b'/')
+        .map_or(0, |i| i + 1);
+    let mut h: usize = 0;
+    for &b in interface[start..].iter().take_while(|&&b| b != 0) {
+        h = h.wrapping_mul(31).wrapping_add(usize::from(b));
+    }
+    h % MEMBER_BUCKETS
+}
+
+impl AppQueue {
+    fn new(busy: bool) -> AppQueue {
+        let mut rng = Rng(42);
+        let mut buckets: Vec<Vec<Box<Node>>> = (0..MEMBER_BUCKETS).map(|_| Vec::new()).collect();
+        let mut by_agent = Vec::new();
+        for a in 0..AGENTS {
+            let member = Arc::new(Member::new(a, agent_skills(&mut rng)));
+            buckets[bucket_of(&member.interface)].push(Box::new(Node {
+                refs: AtomicUsize::new(1),
+                member: member.clone(),
+            }));
+            by_agent.push(member);
+        }
+        let mut me = AppQueue {
+            buckets,
+            container_lock: Mutex::new(()),
+            by_agent,
+            callers: Vec::new(),
+            queue_lock: Mutex::new(()),
+            rng,
+            clock: 0,
+            next_number: 0,
+            busy: VecDeque::new(),
+        };
+        if busy {
+            while me.callers.len() < WAITING {
+                me.arrive();
+            }
+        }
+        me
+    }
+
+    /// Walks the members container as `ao2_iterator_next` does: the
+    /// container's lock around each step, a reference taken on the next
+    /// node and dropped on the previous one, and one on the member handed
+    /// to the caller (who drops it or keeps it in a call attempt).
+    fn for_each_member(&self, mut visit: impl FnMut(Arc<Member>)) {
+        let mut previous: Option<&Node> = None;
+        for node in self.buckets.iter().flatten() {
+            let guard = self.container_lock.lock().unwrap();
+            node.refs.fetch_add(1, Ordering::AcqRel);
+            if let Some(p) = previous {
+                p.refs.fetch_sub(1, Ordering::AcqRel);
+            }
+            let member = Arc::clone(&node.member);
+            drop(guard);
+            previous = Some(&**node);
+            visit(member);
+        }
+        if let Some(p) = previous {
+            p.refs.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// `num_available_members`, as `is_our_turn` calls it with autofill:
+    /// every member, none skipped.
+    fn available_members(&self) -> usize {
+        let mut available = 0;
+        self.for_each_member(|m| {
+            if m.available() {
+                available += 1;
+            }
+        });
+        available
+    }
+
+    /// `is_our_turn` for the caller at `position` (0-based): the queue
+    /// locked, the members counted, the callers ahead walked (up to the
+    /// number available).
+    fn is_our_turn(&self, position: usize) -> bool {
+        let _queue = self.queue_lock.lock().unwrap();
+        let available = self.available_members();
+        let ahead = self.callers.iter().take(position.min(available)).count();
+        ahead < available
+    }
+
+    /// `calc_metric` under `leastrecent`: outside the penalty window, -1;
+    /// else by the time since the member's last call (one clock read).
+    fn calc_metric(member: &Member, caller: &Caller) -> Option<i64> {
+        if !member.skills.iter().any(|(s, _)| *s == caller.queue) {
+            return None;
+        }
+        let lastcall = member.lastcall.load(Ordering::Relaxed);
+        Some(if lastcall == 0 {
+            0
+        } else {
+            1_000_000 - (time_now() - lastcall)
+        })
+    }
+
+    /// `try_calling`'s member loop, `ring_one` (with `ringinuse=no`: a busy
+    /// best is skipped and the best searched again) and `hangupcalls`.
+    /// Returns the member rung.
+    fn try_calling(&self, caller: &Caller) -> Option<Arc<Member>> {
+        let queue = self.queue_lock.lock().unwrap();
+        let mut outgoing: Option<Box<CallAttempt>> = None;
+        self.for_each_member(|member| {
+            let mut attempt = Box::new(CallAttempt {
+                q_next: None,
+                _chan: 0,
+                interface: [0; 256],
+                metric: 0,
+                member: None,
+                connected: ConnectedLine::default(),
+                stillgoing: Cell::new(false),
+                _aoc_s_rate_list: 0,
+                _orig_chan_name: None,
+            });
+            attempt.connected.copy_from(&caller.channel.lock().unwrap());
+            attempt.stillgoing.set(true);
+            let len = member
+                .interface
+                .iter()
+                .position(|&b| b == 0)
+                .unwrap_or(NAME);
+            attempt.interface[..len].copy_from_slice(&member.interface[..len]);
+            match Self::calc_metric(&member, caller) {
+                Some(metric) => {
+                    attempt.metric = metric;
+                    attempt.member = Some(member);
+                    attempt.q_next = outgoing.take();
+                    outgoing = Some(attempt);
+                }
+                None => {
+                    // `callattempt_free`: the member reference and the copy go.
+                    drop(member);
+                    drop(attempt);
+                }
+            }
+        });
+        drop(queue);
+        // `ring_one`: the best still going by metric, until one can ring.
+        let rung = loop {
+            let mut best: Option<&CallAttempt> = None;
+            let mut cursor = outgoing.as_deref();
+            while let Some(attempt) = cursor {
+                if attempt.stillgoing.get() && best.is_none_or(|b| attempt.metric < b.metric) {
+                    best = Some(attempt);
+                }
+                cursor = attempt.q_next.as_deref();
+            }
+            let Some(best) = best else {
+                break None;
+            };
+            // `can_ring_entry`: paused, cached status (ringinuse=no), wrap-up.
+            let member = best.member.as_ref().unwrap();
+            if member.paused == 0 && member.available() {
+                member.status.store(AST_DEVICE_INUSE, Ordering::Relaxed);
+                break Some(member.clone());
+            }
+            best.stillgoing.set(false);
+        };
+        // `hangupcalls`: every attempt freed, its member reference dropped.
+        while let Some(mut attempt) = outgoing {
+            outgoing = attempt.q_next.take();
+            drop(attempt);
+        }
+        rung
+    }
+
+    /// Setup and refill (untimed): a call takes an idle agent with its
+    /// skill if there is one (directly, not through the model, which would
+    /// make building 10,000 busy agents take minutes), else joins the caller
+    /// list at its key.
+    fn arrive(&mut self) {
+        self.clock += 1;
+        let queue = self.rng.below(SKILLS);
+        let priority = self.rng.below(PRIORITIES);
+        let key = self.clock as i64 * 1_000 - i64::from(priority) * BOOST_MS;
+        let idle = self.by_agent.iter().find(|m| {
+            m.status.load(Ordering::Relaxed) == AST_DEVICE_NOT_INUSE
+                && m.skills.iter().any(|(s, _)| *s == queue)
+        });
+        match idle {
+            Some(m) => {
+                m.status.store(AST_DEVICE_INUSE, Ordering::Relaxed);
+                self.busy.push_back(m.index);
+            }
+            None => {
+                let caller = Box::new(Caller::new(queue, key, self.next_number));
+                self.next_number += 1;
+                let at = self.callers.partition_point(|c| c.key <= key);
+                self.callers.insert(at, caller);
+            }
+        }
+    }
+
+    /// An agent frees up: the first caller in queue order it can serve
+    /// takes its turn (`is_our_turn`, then `try_calling`). In app_queue
+    /// `is_our_turn` would answer no unless that caller is first (one member
+    /// available, callers ahead of it): the model pays for the question and
+    /// lets the caller through.
+    fn agent_free(&mut self) -> Duration {
+        self.clock += 1;
+        let a = self.busy.pop_front().unwrap() as usize;
+        let start = Instant::now();
+        let member = &self.by_agent[a];
+        member.lastcall.store(time_now(), Ordering::Relaxed);
+        member.status.store(AST_DEVICE_NOT_INUSE, Ordering::Relaxed);
+        let skills = member.skills;
+        let position = self
+            .callers
+            .iter()
+            .position(|c| skills.iter().any(|(s, _)| *s == c.queue));
+        let rung = position.and_then(|p| {
+            black_box(self.is_our_turn(p));
+            self.try_calling(&self.callers[p]).map(|m| (p, m))
+        });
+        let elapsed = start.elapsed();
+        if let Some((p, m)) = rung {
+            // The only member available is the one that freed up.
+            assert_eq!(m.index as usize, a);
+            self.callers.remove(p);
+            self.busy.push_back(m.index);
+        }
+        while self.callers.len() < WAITING {
+            self.arrive();
+        }
+        elapsed
+    }
+
+    /// A call arrives while agents are idle: its turn comes at once.
+    fn call_arrival(&mut self) -> Duration {
+        self.clock += 1;
+        let queue = self.rng.below(SKILLS);
+        let caller = Caller::new(queue, self.clock as i64 * 1_000, self.next_number);
+        self.next_number += 1;
+        let start = Instant::now();
+        let rung = if self.is_our_turn(0) {
+            self.try_calling(&caller)
+        } else {
+            None
+        };
+        let elapsed = start.elapsed();
+        let member = rung.expect("an idle agent");
+        assert!(member.skills.iter().any(|(s, _)| *s == queue));
+        member.lastcall.store(time_now(), Ordering::Relaxed);
+        member.status.store(AST_DEVICE_NOT_INUSE, Ordering::Relaxed);
+        elapsed
+    }
+}
+
 // ----- benches ----------------------------------------------------------------
+
+/// Prints the p99 speed-up of the router over each baseline.
+fn speed_ups(decision: &str, ours: Duration, scan: Duration, model: Duration) {
+    eprintln!(
+        "{decision}: p99 speed-up {:.0}x over the packed scan, {:.0}x over the app_queue model",
+        scan.as_secs_f64() / ours.as_secs_f64(),
+        model.as_secs_f64() / ours.as_secs_f64()
+    );
+}
 
 fn decisions(c: &mut Criterion) {
     let mut indexed = Indexed::new(true);
     let mut scan = LinearScan::new(true);
+    let mut model = AppQueue::new(true);
     assert_eq!(indexed.waiting(), WAITING);
     let ours = percentiles(
         "agent_free/indexed",
@@ -363,10 +844,11 @@ fn decisions(c: &mut Criterion) {
         "agent_free/linear_scan",
         (0..5_000).map(|_| scan.agent_free()).collect(),
     );
-    eprintln!(
-        "agent_free: p99 speed-up {:.0}x",
-        theirs.as_secs_f64() / ours.as_secs_f64()
+    let modelled = percentiles(
+        "agent_free/app_queue_model",
+        (0..1_000).map(|_| model.agent_free()).collect(),
     );
+    speed_ups("agent_free", ours, theirs, modelled);
     let mut group = c.benchmark_group("agent_free");
     group.bench_function(BenchmarkId::new("indexed", AGENTS), |b| {
         b.iter_custom(|iters| (0..iters).map(|_| indexed.agent_free()).sum())
@@ -374,10 +856,15 @@ fn decisions(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("linear_scan", AGENTS), |b| {
         b.iter_custom(|iters| (0..iters).map(|_| scan.agent_free()).sum())
     });
+    group.sample_size(10);
+    group.bench_function(BenchmarkId::new("app_queue_model", AGENTS), |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| model.agent_free()).sum())
+    });
     group.finish();
 
     let mut indexed = Indexed::new(false);
     let mut scan = LinearScan::new(false);
+    let mut model = AppQueue::new(false);
     let ours = percentiles(
         "call_arrival/indexed",
         (0..100_000).map(|_| indexed.call_arrival()).collect(),
@@ -386,16 +873,21 @@ fn decisions(c: &mut Criterion) {
         "call_arrival/linear_scan",
         (0..5_000).map(|_| scan.call_arrival()).collect(),
     );
-    eprintln!(
-        "call_arrival: p99 speed-up {:.0}x",
-        theirs.as_secs_f64() / ours.as_secs_f64()
+    let modelled = percentiles(
+        "call_arrival/app_queue_model",
+        (0..1_000).map(|_| model.call_arrival()).collect(),
     );
+    speed_ups("call_arrival", ours, theirs, modelled);
     let mut group = c.benchmark_group("call_arrival");
     group.bench_function(BenchmarkId::new("indexed", AGENTS), |b| {
         b.iter_custom(|iters| (0..iters).map(|_| indexed.call_arrival()).sum())
     });
     group.bench_function(BenchmarkId::new("linear_scan", AGENTS), |b| {
         b.iter_custom(|iters| (0..iters).map(|_| scan.call_arrival()).sum())
+    });
+    group.sample_size(10);
+    group.bench_function(BenchmarkId::new("app_queue_model", AGENTS), |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| model.call_arrival()).sum())
     });
     group.finish();
 }

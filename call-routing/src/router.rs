@@ -982,6 +982,17 @@ impl Router {
         self.timers.push(Reverse((at, timer)));
     }
 
+    /// Re-arms a periodic timer one `period` after `now`, unless that is not
+    /// later than `now` (a zero period, or the end of time, where adding
+    /// saturates): such a timer would fire again in the same
+    /// [`Router::handle_timeout`], forever.
+    fn rearm(&mut self, now: Timestamp, period: Duration, timer: Timer) {
+        let at = now + period;
+        if at > now {
+            self.schedule(at, timer);
+        }
+    }
+
     // ----- queues -------------------------------------------------------
 
     /// Adds a queue. Agents already logged in with its skill become members.
@@ -2506,7 +2517,7 @@ impl Router {
                         .and_then(|q| q.config.announce_every)
                 {
                     self.announce(id);
-                    self.schedule(now + every, Timer::Announce(id, visit));
+                    self.rearm(now, every, Timer::Announce(id, visit));
                 }
             }
             Timer::Progressive(id, round) => {
@@ -2541,10 +2552,8 @@ impl Router {
                     self.offer(cslot, aslot, true, now);
                 }
                 // A strategy that reports a zero step after the queue was
-                // added rings no further (re-arming at `now` would never end).
-                if !step.is_zero() {
-                    self.schedule(now + step, Timer::Progressive(id, round));
-                }
+                // added rings no further.
+                self.rearm(now, step, Timer::Progressive(id, round));
             }
             Timer::WrapUp(id) => {
                 if let Some(a) = self.agents.get_mut(&id)

@@ -1060,3 +1060,49 @@ fn restore_keeps_the_bullseye_relaxed_requirements() {
     b.agent(7, skilled(SALES, 1), 6);
     assert_eq!(b.offers().len(), 1, "the restored call is as relaxed");
 }
+
+/// Runs `f` on its own thread and fails if it has not returned within ten
+/// seconds (a hang), instead of hanging the test run.
+fn returns_in_time(f: impl FnOnce() + Send + 'static) {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        f();
+        let _ = done.send(());
+    });
+    assert!(
+        finished.recv_timeout(Duration::from_secs(10)).is_ok(),
+        "did not return within 10 s"
+    );
+}
+
+/// A periodic timer re-armed at `now + period` saturates at the end of time:
+/// at `Timestamp::MAX` the new deadline is `now` again, so `handle_timeout`
+/// fired the announcement (or the next progressive ring) forever.
+#[test]
+fn periodic_timers_end_at_the_end_of_time() {
+    returns_in_time(|| {
+        let mut h = Harness::new(RouterConfig::default());
+        let mut q = sales_queue();
+        q.announce_every = Some(Duration::from_secs(30));
+        h.queue(Q_SALES, q, Builtin::LongestIdle.boxed());
+        h.enqueue(1, Q_SALES, CallRequest::new(), 0);
+        h.router.handle_timeout(Timestamp::MAX);
+        h.drain();
+        // Nothing is left due at the end of time.
+        assert!(h.router.poll_timeout().is_none_or(|t| t < Timestamp::MAX));
+    });
+    returns_in_time(|| {
+        let mut h = Harness::new(RouterConfig::default());
+        let step = Duration::from_secs(5);
+        h.queue(
+            Q_SALES,
+            sales_queue(),
+            Builtin::RingProgressively { step }.boxed(),
+        );
+        h.agent(7, skilled(SALES, 1), 0);
+        h.enqueue(1, Q_SALES, CallRequest::new(), 0);
+        assert_eq!(h.offers().len(), 1);
+        h.router.handle_timeout(Timestamp::MAX);
+        h.drain();
+    });
+}

@@ -33,3 +33,12 @@ pub const MAX_TYPE_AHEAD: usize = 32;
 /// interpolation; a longer one ends the call as a defect, so a loop that
 /// keeps doubling a string cannot exhaust memory within the step budget.
 pub const MAX_STRING_BYTES: usize = 1 << 20;
+/// The deepest nesting of records in any value a session holds: a string,
+/// integer or boolean is 0 deep, a record of them 1, a record holding such a
+/// record 2. Host values are checked where they enter (`caller` with its
+/// attributes at [`crate::session::Session::start`], a lookup's answer at
+/// [`crate::session::Session::handle`], any value when deserialized) and a
+/// deeper one is refused with a typed error, so displaying, comparing,
+/// cloning, serializing and dropping a value never recurses further than
+/// this. Flows cannot build records, so they cannot nest values deeper.
+pub const MAX_VALUE_DEPTH: usize = 32;

@@ -39,10 +39,10 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::ast::{BinaryOp, TransferTarget};
-use crate::error::{EventError, StartError};
+use crate::error::{EventError, StartError, ValueOrigin};
 use crate::limits;
 use crate::program::*;
-use crate::value::Value;
+use crate::value::{Value, drop_fields};
 
 /// What the host knows about the call when it starts.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,7 +53,10 @@ pub struct CallContext {
     pub dialed: String,
     /// The starting language (`language`); `"en"` when empty.
     pub language: String,
-    /// Further `caller.NAME` fields the host supplies.
+    /// Further `caller.NAME` fields the host supplies. `caller` is a record
+    /// around them, so each may nest records at most
+    /// [`limits::MAX_VALUE_DEPTH`] - 1 deep; [`Session::start`] refuses a
+    /// deeper one.
     pub attributes: Vec<(String, Value)>,
 }
 
@@ -202,7 +205,9 @@ pub enum Event {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum LookupResult {
-    /// A record with named fields.
+    /// A record with named fields. The record may nest at most
+    /// [`limits::MAX_VALUE_DEPTH`] deep, so each field one level less;
+    /// [`Session::handle`] refuses a deeper answer.
     Found(Vec<(String, Value)>),
     /// Nothing under that key.
     NotFound,
@@ -390,6 +395,16 @@ enum EvalError {
     Overflow,
 }
 
+/// The first field that would make the record around `fields` nest deeper
+/// than [`limits::MAX_VALUE_DEPTH`].
+fn too_deep(fields: &[(String, Value)]) -> Option<&str> {
+    let max = limits::MAX_VALUE_DEPTH.saturating_sub(1);
+    fields
+        .iter()
+        .find(|(_, v)| v.nests_deeper_than(max))
+        .map(|(k, _)| k.as_str())
+}
+
 /// Refuses a string the flow built past [`limits::MAX_STRING_BYTES`].
 fn bounded(s: &str) -> Result<(), EvalError> {
     if s.len() > limits::MAX_STRING_BYTES {
@@ -401,12 +416,23 @@ fn bounded(s: &str) -> Result<(), EvalError> {
 
 impl Session {
     /// Starts a call at `now` and runs until the flow waits for something.
+    ///
+    /// Refuses a caller attribute that nests records too deep
+    /// ([`StartError::ValueTooDeep`], see [`limits::MAX_VALUE_DEPTH`]).
     pub fn start(
         program: &Program,
-        context: CallContext,
+        mut context: CallContext,
         now: Timestamp,
         limits: SessionLimits,
     ) -> Result<Session, StartError> {
+        if let Some(name) = too_deep(&context.attributes) {
+            let origin = ValueOrigin::CallerAttribute(name.to_string());
+            drop_fields(std::mem::take(&mut context.attributes));
+            return Err(StartError::ValueTooDeep {
+                origin,
+                max: limits::MAX_VALUE_DEPTH,
+            });
+        }
         let main = program
             .flows
             .get(program.main as usize)
@@ -516,12 +542,29 @@ impl Session {
     }
 
     /// Feeds one event at `now` and runs until the flow waits again.
+    ///
+    /// A lookup answer that nests records too deep is refused first, whatever
+    /// the session waits for ([`EventError::ValueTooDeep`], see
+    /// [`limits::MAX_VALUE_DEPTH`]); the session does not change.
     pub fn handle(
         &mut self,
         program: &Program,
         now: Timestamp,
-        event: Event,
+        mut event: Event,
     ) -> Result<(), EventError> {
+        if let Event::LookupResult(request, LookupResult::Found(fields)) = &mut event
+            && let Some(field) = too_deep(fields)
+        {
+            let origin = ValueOrigin::LookupAnswer {
+                request: *request,
+                field: field.to_string(),
+            };
+            drop_fields(std::mem::take(fields));
+            return Err(EventError::ValueTooDeep {
+                origin,
+                max: limits::MAX_VALUE_DEPTH,
+            });
+        }
         if program.fingerprint != self.fingerprint {
             return Err(EventError::ProgramMismatch {
                 expected: self.fingerprint,

@@ -45,6 +45,49 @@ impl Value {
         }
     }
 
+    /// Whether records nest more than `max` deep in this value (see
+    /// [`crate::limits::MAX_VALUE_DEPTH`] for how depth counts). Walks the
+    /// value without recursion and stops at the first record past `max`, so
+    /// it is safe on a value of any depth.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use call_ivr::value::Value;
+    ///
+    /// let account = Value::Record(vec![("balance".into(), Value::from(120))]);
+    /// let customer = Value::Record(vec![("account".into(), account)]);
+    /// assert!(!customer.nests_deeper_than(2));
+    /// assert!(customer.nests_deeper_than(1));
+    /// assert!(!Value::from("Ada").nests_deeper_than(0));
+    /// ```
+    pub fn nests_deeper_than(&self, max: usize) -> bool {
+        let Value::Record(fields) = self else {
+            return false;
+        };
+        if max == 0 {
+            return true;
+        }
+        // One iterator per open record: the stack's length is the depth of
+        // the record being walked, never more than `max`.
+        let mut open = vec![fields.iter()];
+        while let Some(walking) = open.last_mut() {
+            match walking.next() {
+                Some((_, Value::Record(inner))) => {
+                    if open.len() >= max {
+                        return true;
+                    }
+                    open.push(inner.iter());
+                }
+                Some(_) => {}
+                None => {
+                    open.pop();
+                }
+            }
+        }
+        false
+    }
+
     /// Bytes this value holds on the heap (for the bytes-per-session figure).
     pub fn heap_bytes(&self) -> usize {
         match self {
@@ -57,6 +100,19 @@ impl Value {
                         .sum::<usize>()
             }
             _ => 0,
+        }
+    }
+}
+
+/// Drops record fields one value at a time instead of recursing into nested
+/// records, for a host value refused as too deep: the derived drop glue
+/// would recurse once per level.
+pub(crate) fn drop_fields(fields: Vec<(String, Value)>) {
+    let mut pending = fields;
+    while let Some((_, value)) = pending.pop() {
+        if let Value::Record(inner) = value {
+            // `value` is left with nothing to drop; its fields wait here.
+            pending.extend(inner);
         }
     }
 }
@@ -149,5 +205,54 @@ impl fmt::Display for Type {
             Type::Record => "a record",
             Type::Any => "a value of any type",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(levels: usize) -> Value {
+        let mut v = Value::Int(7);
+        for _ in 0..levels {
+            v = Value::Record(vec![("a".into(), Value::Bool(true)), ("inner".into(), v)]);
+        }
+        v
+    }
+
+    #[test]
+    fn depth_counts_records_only() {
+        for levels in 0..5 {
+            let v = nested(levels);
+            assert!(!v.nests_deeper_than(levels), "{levels}");
+            if levels > 0 {
+                assert!(v.nests_deeper_than(levels - 1), "{levels}");
+            }
+        }
+        // The deep branch is the last field of a wide record.
+        let wide = Value::Record(vec![
+            ("x".into(), nested(1)),
+            ("y".into(), Value::Record(Vec::new())),
+            ("z".into(), nested(3)),
+        ]);
+        assert!(!wide.nests_deeper_than(4));
+        assert!(wide.nests_deeper_than(3));
+        assert!(Value::Record(Vec::new()).nests_deeper_than(0));
+        assert!(!Value::Unset.nests_deeper_than(0));
+    }
+
+    #[test]
+    fn a_million_levels_are_measured_and_dropped_on_a_small_stack() {
+        std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(|| {
+                let v = nested(1_000_000);
+                assert!(v.nests_deeper_than(999_999));
+                assert!(!v.nests_deeper_than(1_000_000));
+                drop_fields(vec![("v".into(), v)]);
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }

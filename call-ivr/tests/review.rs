@@ -12,10 +12,15 @@ use common::run_inline_tests;
 
 use call_ivr::check::compile;
 use call_ivr::diagnostic::Code;
+use call_ivr::error::{EventError, StartError, ValueOrigin};
 use call_ivr::jiff::Timestamp;
+use call_ivr::limits;
 use call_ivr::program::Program;
-use call_ivr::session::{CallContext, Defect, Outcome, Session, SessionLimits};
+use call_ivr::session::{
+    Action, CallContext, Defect, Event, LookupResult, Outcome, Session, SessionLimits, Waiting,
+};
 use call_ivr::source::SourceFile;
+use call_ivr::value::Value;
 
 fn program(text: &str) -> Program {
     let file = SourceFile::new("t.ivr", text).unwrap();
@@ -466,4 +471,192 @@ fn a_malformed_test_time_is_found_by_the_checker() {
         let (p, d) = compile(&file);
         assert!(p.is_some(), "{}", d.render(&file));
     }
+}
+
+/// A record nested `levels` deep around a string, built without recursion
+/// (as a host decoding a hostile CRM answer might).
+fn nested(levels: usize) -> Value {
+    let mut v = Value::from("bottom");
+    for _ in 0..levels {
+        v = Value::Record(vec![("inner".into(), v)]);
+    }
+    v
+}
+
+/// Displays (`say`), compares (`if ==`), copies (`enqueue ... attribute`)
+/// and finally drops a lookup field and a caller attribute.
+const PROFILE_FLOW: &str = "flow main
+  lookup crm caller.number -> c
+  say \"Hello {c.profile}\"
+  if c.profile == caller.profile -> same
+  hangup \"different\"
+  same:
+  enqueue sales
+    attribute profile = c.profile
+";
+
+/// Runs `body` on a thread with a small stack, in a child process (this test
+/// binary again, running only `test`), so a stack overflow fails this test
+/// instead of aborting every test of the binary.
+fn in_child_on_a_small_stack(test: &str, body: fn()) {
+    const CHILD: &str = "CALL_IVR_REVIEW_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(body)
+            .unwrap()
+            .join()
+            .unwrap();
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--test-threads=1", "--nocapture"])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{test} failed in its child process ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Host values were not limited: a caller attribute or a lookup field nested
+/// 10,000 records deep overflowed the stack (the process aborted) when the
+/// flow displayed, compared, copied or dropped it. Now they are refused where
+/// they enter, naming the limit and where the value came from, and a refused
+/// value is dropped without recursion.
+#[test]
+fn host_values_a_million_records_deep_are_refused_not_a_stack_overflow() {
+    in_child_on_a_small_stack(
+        "host_values_a_million_records_deep_are_refused_not_a_stack_overflow",
+        || {
+            let p = program(PROFILE_FLOW);
+            let deep_context = CallContext {
+                attributes: vec![
+                    ("vip".into(), Value::from(true)),
+                    ("profile".into(), nested(1_000_000)),
+                ],
+                ..CallContext::default()
+            };
+            let e = Session::start(&p, deep_context, t0(), SessionLimits::default()).unwrap_err();
+            assert_eq!(
+                e,
+                StartError::ValueTooDeep {
+                    origin: ValueOrigin::CallerAttribute("profile".into()),
+                    max: limits::MAX_VALUE_DEPTH,
+                }
+            );
+            assert_eq!(
+                e.to_string(),
+                "`caller` (attribute `profile`) nests records deeper than 32 levels (limits::MAX_VALUE_DEPTH)"
+            );
+
+            let context = CallContext {
+                attributes: vec![("profile".into(), nested(3))],
+                ..CallContext::default()
+            };
+            let mut s = Session::start(&p, context, t0(), SessionLimits::default()).unwrap();
+            let Waiting::Lookup(id) = s.waiting() else {
+                panic!("{:?}", s.waiting())
+            };
+            let deep = Event::LookupResult(
+                id,
+                LookupResult::Found(vec![
+                    ("name".into(), Value::from("Ada")),
+                    ("profile".into(), nested(1_000_000)),
+                ]),
+            );
+            let e = s.handle(&p, t0(), deep).unwrap_err();
+            assert_eq!(
+                e,
+                EventError::ValueTooDeep {
+                    origin: ValueOrigin::LookupAnswer {
+                        request: id,
+                        field: "profile".into()
+                    },
+                    max: limits::MAX_VALUE_DEPTH,
+                }
+            );
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "the answer to lookup request {} (field `profile`) nests records deeper than 32 levels (limits::MAX_VALUE_DEPTH)",
+                    id.0
+                )
+            );
+            // Refused first, even by a session no longer waiting for it.
+            assert_eq!(s.waiting(), Waiting::Lookup(id));
+            assert!(
+                s.poll_action()
+                    .is_some_and(|a| matches!(a, Action::Lookup { .. }))
+            );
+            s.handle(&p, t0(), Event::CallerHangup).unwrap();
+            let late = Event::LookupResult(
+                id,
+                LookupResult::Found(vec![("x".into(), nested(1_000_000))]),
+            );
+            assert!(matches!(
+                s.handle(&p, t0(), late),
+                Err(EventError::ValueTooDeep { .. })
+            ));
+        },
+    );
+}
+
+/// A lookup answer and `caller` exactly as deep as the limit go through the
+/// whole flow (displayed, compared, copied into the enqueue action, the
+/// session serialized and restored) on a small stack; one level more is
+/// refused.
+#[test]
+fn host_values_as_deep_as_the_limit_are_displayed_compared_and_dropped() {
+    in_child_on_a_small_stack(
+        "host_values_as_deep_as_the_limit_are_displayed_compared_and_dropped",
+        || {
+            let p = program(PROFILE_FLOW);
+            // `caller` and the answer are records around these fields.
+            let field = limits::MAX_VALUE_DEPTH - 1;
+            let context = CallContext {
+                attributes: vec![("profile".into(), nested(field))],
+                ..CallContext::default()
+            };
+            let too_deep = CallContext {
+                attributes: vec![("profile".into(), nested(field + 1))],
+                ..CallContext::default()
+            };
+            assert!(matches!(
+                Session::start(&p, too_deep, t0(), SessionLimits::default()),
+                Err(StartError::ValueTooDeep { .. })
+            ));
+            let mut s = Session::start(&p, context, t0(), SessionLimits::default()).unwrap();
+            let Waiting::Lookup(id) = s.waiting() else {
+                panic!("{:?}", s.waiting())
+            };
+            let answer = |levels| {
+                Event::LookupResult(
+                    id,
+                    LookupResult::Found(vec![("profile".into(), nested(levels))]),
+                )
+            };
+            assert!(matches!(
+                s.handle(&p, t0(), answer(field + 1)),
+                Err(EventError::ValueTooDeep { .. })
+            ));
+            s.handle(&p, t0(), answer(field)).unwrap();
+            let saved = serde_json::to_string(&s).unwrap();
+            let mut s: Session = serde_json::from_str(&saved).unwrap();
+            let actions: Vec<Action> = std::iter::from_fn(|| s.poll_action()).collect();
+            let Some(Action::Say { id, text, .. }) = actions.last() else {
+                panic!("{actions:?}")
+            };
+            assert_eq!(&**text, format!("Hello {}bottom", "inner=".repeat(field)));
+            s.handle(&p, t0(), Event::PromptFinished(*id)).unwrap();
+            assert_eq!(s.outcome(), Some(&Outcome::Enqueued("sales".into())));
+            let Some(Action::Enqueue { attributes, .. }) = s.poll_action() else {
+                panic!()
+            };
+            assert_eq!(attributes, [("profile".to_string(), nested(field))]);
+        },
+    );
 }

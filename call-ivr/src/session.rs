@@ -45,7 +45,11 @@ use crate::program::*;
 use crate::value::{Value, drop_fields};
 
 /// What the host knows about the call when it starts.
+///
+/// Deserializing refuses attributes that nest too deep, as
+/// [`Session::start`] does (and so does deserializing a saved [`Session`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "CallContextFields")]
 pub struct CallContext {
     /// The calling number (`caller.number`).
     pub caller: String,
@@ -58,6 +62,34 @@ pub struct CallContext {
     /// [`limits::MAX_VALUE_DEPTH`] - 1 deep; [`Session::start`] refuses a
     /// deeper one.
     pub attributes: Vec<(String, Value)>,
+}
+
+/// A [`CallContext`] as it deserializes, before its attributes are checked.
+#[derive(Deserialize)]
+struct CallContextFields {
+    caller: String,
+    dialed: String,
+    language: String,
+    attributes: Vec<(String, Value)>,
+}
+
+impl TryFrom<CallContextFields> for CallContext {
+    type Error = StartError;
+
+    fn try_from(fields: CallContextFields) -> Result<Self, StartError> {
+        if let Some(name) = too_deep(&fields.attributes) {
+            return Err(StartError::ValueTooDeep {
+                origin: ValueOrigin::CallerAttribute(name.to_string()),
+                max: limits::MAX_VALUE_DEPTH,
+            });
+        }
+        Ok(CallContext {
+            caller: fields.caller,
+            dialed: fields.dialed,
+            language: fields.language,
+            attributes: fields.attributes,
+        })
+    }
 }
 
 /// Limits that end a runaway session.

@@ -2,11 +2,20 @@
 
 use std::fmt;
 
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, SeqAccess, VariantAccess, Visitor,
+};
 use serde::{Deserialize, Serialize};
+
+use crate::limits::MAX_VALUE_DEPTH;
 
 /// A run-time value: a string, an integer, a boolean or a record (the result
 /// of a lookup, or the caller's details).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Deserializing refuses a value whose records nest deeper than
+/// [`MAX_VALUE_DEPTH`], without recursing further, whatever the format's own
+/// limits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum Value {
     /// Text; also digits a caller entered.
@@ -114,6 +123,184 @@ pub(crate) fn drop_fields(fields: Vec<(String, Value)>) {
             // `value` is left with nothing to drop; its fields wait here.
             pending.extend(inner);
         }
+    }
+}
+
+/// The variants' names, as the derived `Serialize` writes them.
+const VARIANTS: &[&str] = &["Str", "Int", "Bool", "Record", "Unset"];
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ValueSeed { records_around: 0 }.deserialize(deserializer)
+    }
+}
+
+/// Reads one value inside `records_around` records, counting the depth
+/// that serde's derive cannot.
+#[derive(Clone, Copy)]
+struct ValueSeed {
+    records_around: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_enum("Value", VARIANTS, self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value: Str, Int, Bool, Record or Unset")
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        let (variant, access) = data.variant::<Variant>()?;
+        match variant {
+            Variant::Str => access.newtype_variant().map(Value::Str),
+            Variant::Int => access.newtype_variant().map(Value::Int),
+            Variant::Bool => access.newtype_variant().map(Value::Bool),
+            Variant::Record => {
+                if self.records_around >= MAX_VALUE_DEPTH {
+                    return Err(de::Error::custom(format_args!(
+                        "a value nests records deeper than {MAX_VALUE_DEPTH} levels (limits::MAX_VALUE_DEPTH)"
+                    )));
+                }
+                access
+                    .newtype_variant_seed(FieldsSeed {
+                        records_around: self.records_around + 1,
+                    })
+                    .map(Value::Record)
+            }
+            Variant::Unset => access.unit_variant().map(|()| Value::Unset),
+        }
+    }
+}
+
+/// A variant's name, or its index in formats that write indexes.
+enum Variant {
+    Str,
+    Int,
+    Bool,
+    Record,
+    Unset,
+}
+
+impl<'de> Deserialize<'de> for Variant {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_identifier(VariantVisitor)
+    }
+}
+
+struct VariantVisitor;
+
+impl Visitor<'_> for VariantVisitor {
+    type Value = Variant;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a variant of Value")
+    }
+
+    fn visit_u64<E: de::Error>(self, index: u64) -> Result<Variant, E> {
+        match index {
+            0 => Ok(Variant::Str),
+            1 => Ok(Variant::Int),
+            2 => Ok(Variant::Bool),
+            3 => Ok(Variant::Record),
+            4 => Ok(Variant::Unset),
+            _ => Err(E::invalid_value(
+                de::Unexpected::Unsigned(index),
+                &"a variant index 0 <= i < 5",
+            )),
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Variant, E> {
+        match name {
+            "Str" => Ok(Variant::Str),
+            "Int" => Ok(Variant::Int),
+            "Bool" => Ok(Variant::Bool),
+            "Record" => Ok(Variant::Record),
+            "Unset" => Ok(Variant::Unset),
+            _ => Err(E::unknown_variant(name, VARIANTS)),
+        }
+    }
+
+    fn visit_bytes<E: de::Error>(self, name: &[u8]) -> Result<Variant, E> {
+        match std::str::from_utf8(name) {
+            Ok(name) => self.visit_str(name),
+            Err(_) => Err(E::invalid_value(de::Unexpected::Bytes(name), &self)),
+        }
+    }
+}
+
+/// A record's fields, each value inside `records_around` records.
+#[derive(Clone, Copy)]
+struct FieldsSeed {
+    records_around: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for FieldsSeed {
+    type Value = Vec<(String, Value)>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldsSeed {
+    type Value = Vec<(String, Value)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence of (name, value) fields")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        // A length prefix is only a hint: don't let it reserve unbounded memory.
+        let mut fields = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(field) = seq.next_element_seed(FieldSeed {
+            records_around: self.records_around,
+        })? {
+            fields.push(field);
+        }
+        Ok(fields)
+    }
+}
+
+/// One `(name, value)` field.
+#[derive(Clone, Copy)]
+struct FieldSeed {
+    records_around: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for FieldSeed {
+    type Value = (String, Value);
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_tuple(2, self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldSeed {
+    type Value = (String, Value);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a (name, value) field")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let name: String = seq
+            .next_element()?
+            .ok_or_else(|| de::Error::invalid_length(0, &self))?;
+        let value = seq
+            .next_element_seed(ValueSeed {
+                records_around: self.records_around,
+            })?
+            .ok_or_else(|| de::Error::invalid_length(1, &self))?;
+        Ok((name, value))
     }
 }
 

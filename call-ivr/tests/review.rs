@@ -660,3 +660,67 @@ fn host_values_as_deep_as_the_limit_are_displayed_compared_and_dropped() {
         },
     );
 }
+
+/// A saved session, a call context or an event may come from storage or the
+/// network: deserializing refuses a value deeper than the limit itself,
+/// before the format's own recursion limit (serde_json's 128 levels of JSON
+/// would allow 42 records) and without recursing further.
+#[test]
+fn deserializing_refuses_values_deeper_than_the_limit() {
+    let max = limits::MAX_VALUE_DEPTH;
+    let json = |levels| serde_json::to_string(&nested(levels)).unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&json(max)).unwrap(),
+        nested(max)
+    );
+    let e = serde_json::from_str::<Value>(&json(max + 1)).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("a value nests records deeper than 32 levels (limits::MAX_VALUE_DEPTH)"),
+        "{e}"
+    );
+    // Every variant reads back as the derived form wrote it.
+    let all = Value::Record(vec![
+        ("s".into(), Value::from("x")),
+        ("i".into(), Value::from(-3)),
+        ("b".into(), Value::from(false)),
+        ("u".into(), Value::Unset),
+        ("r".into(), Value::Record(Vec::new())),
+    ]);
+    let text = serde_json::to_string(&all).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), all);
+    assert!(serde_json::from_str::<Value>(r#"{"List":[]}"#).is_err());
+
+    // `caller` is a record around the attributes, as in `Session::start`.
+    let context = |levels| {
+        format!(
+            r#"{{"caller":"1","dialed":"2","language":"","attributes":[["profile",{}]]}}"#,
+            json(levels)
+        )
+    };
+    let ok: CallContext = serde_json::from_str(&context(max - 1)).unwrap();
+    assert_eq!(ok.attributes, [("profile".to_string(), nested(max - 1))]);
+    let e = serde_json::from_str::<CallContext>(&context(max)).unwrap_err();
+    assert!(
+        e.to_string().starts_with(
+            "`caller` (attribute `profile`) nests records deeper than 32 levels (limits::MAX_VALUE_DEPTH)"
+        ),
+        "{e}"
+    );
+
+    // A saved session whose caller attribute was made deeper is refused.
+    let p = program(PROFILE_FLOW);
+    let s = Session::start(&p, ok, t0(), SessionLimits::default()).unwrap();
+    let saved = serde_json::to_string(&s).unwrap();
+    let deeper = saved.replace(&json(max - 1), &json(max));
+    assert_ne!(saved, deeper);
+    assert!(serde_json::from_str::<Session>(&deeper).is_err());
+    assert!(serde_json::from_str::<Session>(&saved).is_ok());
+
+    // A lookup answer read from the network is refused before it exists.
+    let event = format!(
+        r#"{{"LookupResult":[1,{{"Found":[["profile",{}]]}}]}}"#,
+        json(max + 1)
+    );
+    assert!(serde_json::from_str::<Event>(&event).is_err());
+}

@@ -276,3 +276,32 @@ pub enum CdrError {
         leg: crate::id::LegId,
     },
 }
+
+/// An agent state change the [`KpiEngine`](crate::kpi::KpiEngine) refused
+/// (see [`KpiEngine::try_ingest_agent_change`](crate::kpi::KpiEngine::try_ingest_agent_change)).
+/// Nothing was counted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AgentChangeError {
+    /// The previous state's span covers more reporting intervals than
+    /// [`KpiConfig::max_agent_state_intervals`](crate::kpi::KpiConfig::max_agent_state_intervals):
+    /// each would need its own counter block. Usually a corrupt or
+    /// hand-made record (a state "since" the epoch) or a lost log-out.
+    #[error(
+        "{agent}: the {state} span from {from_since} to {at} covers {intervals} intervals; the limit is {max}"
+    )]
+    SpanTooLong {
+        /// The agent.
+        agent: crate::id::AgentId,
+        /// The previous state's name (see [`AgentState::name`](crate::agent::AgentState::name)).
+        state: &'static str,
+        /// When the previous state began.
+        from_since: crate::time::Timestamp,
+        /// When it ended.
+        at: crate::time::Timestamp,
+        /// How many intervals `[from_since, at)` touches.
+        intervals: u64,
+        /// The configured limit.
+        max: u32,
+    },
+}

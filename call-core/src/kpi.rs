@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::agent::{AgentState, AgentStateChanged};
 use crate::cdr::{CallDetailRecord, CdrSink, SpeechInterval};
 use crate::disposition::AbandonPhase;
+use crate::error::AgentChangeError;
 use crate::id::{AgentId, LegId, QueueId};
 use crate::leg::Direction;
 use crate::time::Timestamp;
@@ -69,6 +70,13 @@ pub struct KpiConfig {
     /// The lowest survey score that counts as satisfied (default 4, for a
     /// 1..=5 scale).
     pub csat_satisfied_min: u8,
+    /// The most reporting intervals one agent state change may cover
+    /// (default 10,000: 104 days of 15-minute intervals). The engine keeps a
+    /// counter block (about 450 bytes) per interval an agent state covers,
+    /// so a longer span is refused with [`AgentChangeError::SpanTooLong`]
+    /// instead of allocating without bound. Logged-out spans are not agent
+    /// time and are never refused.
+    pub max_agent_state_intervals: u32,
 }
 
 impl Default for KpiConfig {
@@ -81,6 +89,7 @@ impl Default for KpiConfig {
             repeat_window: Duration::from_secs(7 * 24 * 3600),
             conversion_codes: Vec::new(),
             csat_satisfied_min: 4,
+            max_agent_state_intervals: 10_000,
         }
     }
 }
@@ -310,6 +319,7 @@ pub struct KpiEngine {
     last_contact: HashMap<String, FcrEntry>,
     latest: Timestamp,
     ingested: u64,
+    refused_agent_changes: u64,
 }
 
 impl KpiEngine {
@@ -327,6 +337,7 @@ impl KpiEngine {
             last_contact: HashMap::new(),
             latest: Timestamp::ZERO,
             ingested: 0,
+            refused_agent_changes: 0,
         }
     }
 
@@ -610,29 +621,97 @@ impl KpiEngine {
 
     /// Fold one agent state change in: the time spent in the previous state
     /// is split across the intervals it covered.
+    ///
+    /// A change refused by [`KpiEngine::try_ingest_agent_change`] (a span
+    /// over [`KpiConfig::max_agent_state_intervals`]) is not counted; it is
+    /// tallied in [`KpiEngine::refused_agent_changes`]. Use the `try_` form
+    /// for changes read from a store or another system, to learn which.
     pub fn ingest_agent_change(&mut self, change: &AgentStateChanged) {
-        if change.from == AgentState::LoggedOut {
-            // Not agent time: no counter takes it, so no bucket is made for it.
-            return;
+        if self.try_ingest_agent_change(change).is_err() {
+            self.refused_agent_changes = self.refused_agent_changes.saturating_add(1);
         }
+    }
+
+    /// Fold one agent state change in, or refuse it (nothing counted) when
+    /// the previous state's span `[from_since, at)` covers more than
+    /// [`KpiConfig::max_agent_state_intervals`] intervals. Logged-out spans
+    /// are not agent time: they make no bucket and are never refused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use call_core::agent::AgentStateChanged;
+    /// use call_core::error::AgentChangeError;
+    /// use call_core::kpi::{KpiConfig, KpiEngine};
+    ///
+    /// let mut engine = KpiEngine::new(KpiConfig::default());
+    /// // Ready "since the epoch": 1.9 million 15-minute intervals.
+    /// let stored = r#"{"event":"agent_state_changed","agent":3,"at":1763700000000,
+    ///     "from":{"state":"ready"},"from_since":0,"to":{"state":"logged_out"}}"#;
+    /// let change: AgentStateChanged = serde_json::from_str(stored)?;
+    /// let err = engine.try_ingest_agent_change(&change).unwrap_err();
+    /// assert!(matches!(
+    ///     err,
+    ///     AgentChangeError::SpanTooLong { intervals: 1_959_667, max: 10_000, .. }
+    /// ));
+    /// assert_eq!(engine.agent_buckets().count(), 0);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn try_ingest_agent_change(
+        &mut self,
+        change: &AgentStateChanged,
+    ) -> Result<(), AgentChangeError> {
+        let counter: fn(&mut Counters) -> &mut u64 = match change.from {
+            // Not agent time: no counter takes it, so no bucket is made for it.
+            AgentState::LoggedOut => return Ok(()),
+            AgentState::Ready => |c| &mut c.ready_ms,
+            AgentState::Reserved { .. }
+            | AgentState::Busy { .. }
+            | AgentState::AfterCallWork { .. } => |c| &mut c.occupied_ms,
+            AgentState::NotReady { .. } => |c| &mut c.not_ready_ms,
+        };
         let mut start = change.from_since;
         let end = change.at;
+        let intervals = self.intervals_covered(start, end);
+        let max = self.config.max_agent_state_intervals;
+        if intervals > u64::from(max) {
+            return Err(AgentChangeError::SpanTooLong {
+                agent: change.agent,
+                state: change.from.name(),
+                from_since: start,
+                at: end,
+                intervals,
+                max,
+            });
+        }
         while start < end {
             let interval = self.interval_of(start);
             let boundary = interval.saturating_add_millis(self.interval_ms);
             let stop = boundary.min(end);
             let ms = stop.millis_since(start);
-            let bucket = self.agents.entry((interval, change.agent)).or_default();
-            match change.from {
-                AgentState::Ready => bucket.ready_ms += ms,
-                AgentState::Reserved { .. }
-                | AgentState::Busy { .. }
-                | AgentState::AfterCallWork { .. } => bucket.occupied_ms += ms,
-                AgentState::NotReady { .. } => bucket.not_ready_ms += ms,
-                AgentState::LoggedOut => {}
-            }
+            let time = counter(self.agents.entry((interval, change.agent)).or_default());
+            // Saturating: an interval may be as long as `u64::MAX` ms, and
+            // overlapping stored spans then add up past it.
+            *time = time.saturating_add(ms);
             start = stop;
         }
+        Ok(())
+    }
+
+    /// Agent state changes [`KpiEngine::ingest_agent_change`] refused (not
+    /// counted) since the engine was made.
+    pub fn refused_agent_changes(&self) -> u64 {
+        self.refused_agent_changes
+    }
+
+    /// How many intervals `[from, to)` touches (zero when empty).
+    fn intervals_covered(&self, from: Timestamp, to: Timestamp) -> u64 {
+        if from >= to {
+            return 0;
+        }
+        let first = from.as_millis() / self.interval_ms;
+        let last = to.as_millis().saturating_sub(1) / self.interval_ms;
+        last.saturating_sub(first).saturating_add(1)
     }
 }
 

@@ -10,10 +10,14 @@
 
 mod common;
 
-use call_core::agent::Agent;
+use std::time::Duration;
+
+use call_core::agent::{Agent, AgentStateChanged};
 use call_core::call::Phase;
 use call_core::cause::{PlatformCause, Q850Cause};
+use call_core::cdr::CallDetailRecord;
 use call_core::disposition::{AbandonPhase, Disposition};
+use call_core::error::AgentChangeError;
 use call_core::event::{CallEvent, DequeueReason};
 use call_core::id::{AgentId, LegId, ParkSlot, QueueId};
 use call_core::kpi::{Counters, KpiConfig, KpiEngine, ServiceLevelDefinition};
@@ -500,4 +504,154 @@ fn time_to_abandon_without_a_queue_runs_from_creation() {
     let record = r.finish();
     assert_eq!(record.abandoned, Some(AbandonPhase::SelfService));
     assert_eq!(record.time_to_abandon_ms(), Some(9_000));
+}
+
+/// Agent 3's change from `from` (a JSON state object) to logged out, read
+/// back from a host's store.
+fn stored_change(from: &str, from_since: Timestamp, at: Timestamp) -> AgentStateChanged {
+    let json = format!(
+        r#"{{"event":"agent_state_changed","agent":3,"at":{},"from":{from},"from_since":{},"to":{{"state":"logged_out"}}}}"#,
+        at.as_millis(),
+        from_since.as_millis(),
+    );
+    serde_json::from_str(&json).unwrap()
+}
+
+const READY: &str = r#"{"state":"ready"}"#;
+
+/// A stored agent state change is host-supplied data: one whose span covers
+/// more intervals than the engine's limit must not make a counter block for
+/// each of them. A ready state from the epoch to 2025 was 1.96 million
+/// blocks (830 MiB, 3 s) for one 130-byte record. Here: 20,000 intervals of
+/// 15 minutes (208 days), twice the default limit, so the old code fails fast.
+#[test]
+fn an_agent_state_spanning_too_many_intervals_makes_no_buckets() {
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    let change = stored_change(READY, t(0), t(20_000 * 900));
+    engine.ingest_agent_change(&change);
+    assert_eq!(engine.agent_buckets().count(), 0);
+    assert_eq!(engine.refused_agent_changes(), 1);
+}
+
+/// The fallible form names the agent, the span and the limit; the epoch to
+/// now is refused without walking its 1.96 million intervals.
+#[test]
+fn an_agent_state_since_the_epoch_is_a_typed_error() {
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    let change = stored_change(
+        r#"{"state":"not_ready","reason":100}"#,
+        Timestamp::ZERO,
+        Timestamp::from_millis(1_763_700_000_000),
+    );
+    let err = engine.try_ingest_agent_change(&change).unwrap_err();
+    assert_eq!(
+        err,
+        AgentChangeError::SpanTooLong {
+            agent: AgentId(3),
+            state: "not_ready",
+            from_since: Timestamp::ZERO,
+            at: Timestamp::from_millis(1_763_700_000_000),
+            intervals: 1_959_667,
+            max: 10_000,
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "agent-3: the not_ready span from 0.000 to 1763700000.000 covers 1959667 intervals; the limit is 10000"
+    );
+    assert_eq!(engine.agent_buckets().count(), 0);
+    // The try_ form reports instead of tallying.
+    assert_eq!(engine.refused_agent_changes(), 0);
+    // Far in the future is refused the same way.
+    let change = stored_change(r#"{"state":"busy","call":1}"#, t(0), Timestamp::MAX);
+    assert!(matches!(
+        engine.try_ingest_agent_change(&change),
+        Err(AgentChangeError::SpanTooLong { .. })
+    ));
+}
+
+/// The limit counts the intervals a span touches, partial ones included, so
+/// it is exactly the number of counter blocks the span would make; at the
+/// limit the change is folded in with every millisecond accounted for.
+#[test]
+fn the_agent_state_limit_counts_the_buckets_a_span_makes() {
+    let config = |max| KpiConfig {
+        interval: Duration::from_secs(300),
+        max_agent_state_intervals: max,
+        ..KpiConfig::default()
+    };
+    // [150 s, 1350 s) touches the intervals at 0, 300, 600, 900 and 1200 s.
+    let change = stored_change(READY, t(150), t(1350));
+    let mut engine = KpiEngine::new(config(4));
+    assert!(matches!(
+        engine.try_ingest_agent_change(&change),
+        Err(AgentChangeError::SpanTooLong {
+            intervals: 5,
+            max: 4,
+            ..
+        })
+    ));
+    assert_eq!(engine.agent_buckets().count(), 0);
+    let mut engine = KpiEngine::new(config(5));
+    engine.try_ingest_agent_change(&change).unwrap();
+    assert_eq!(engine.agent_buckets().count(), 5);
+    let whole = engine.agent_range(AgentId(3), Timestamp::ZERO, Timestamp::MAX);
+    assert_eq!(whole.ready_ms, 1_200_000);
+
+    // The default limit takes 104 days of 15-minute intervals.
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    let change = stored_change(READY, t(0), t(10_000 * 900));
+    engine.try_ingest_agent_change(&change).unwrap();
+    assert_eq!(engine.agent_buckets().count(), 10_000);
+    let one_more = stored_change(READY, t(0), t(10_000 * 900 + 1));
+    assert!(engine.try_ingest_agent_change(&one_more).is_err());
+}
+
+/// Logged-out spans are not agent time: any length is fine, no bucket.
+#[test]
+fn a_logged_out_span_of_any_length_is_not_refused() {
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    let change = stored_change(r#"{"state":"logged_out"}"#, Timestamp::ZERO, Timestamp::MAX);
+    engine.try_ingest_agent_change(&change).unwrap();
+    assert_eq!(engine.agent_buckets().count(), 0);
+}
+
+/// An interval may be as long as a `Duration` allows; two overlapping stored
+/// spans in it added past `u64::MAX` ms (a panic in debug builds, a wrap to
+/// a tiny ready time in release).
+#[test]
+fn overlapping_agent_spans_in_one_huge_interval_saturate() {
+    let mut engine = KpiEngine::new(KpiConfig {
+        interval: Duration::MAX,
+        ..KpiConfig::default()
+    });
+    let change = stored_change(READY, Timestamp::ZERO, Timestamp::MAX);
+    engine.ingest_agent_change(&change);
+    engine.ingest_agent_change(&change);
+    let (_, _, counters) = engine.agent_buckets().next().unwrap();
+    assert_eq!(counters.ready_ms, u64::MAX);
+    assert_eq!(engine.agent_buckets().count(), 1);
+}
+
+/// The other ingestion path: a call detail record makes one bucket per
+/// interval it is attributed to (its queue entry, each agent's answer),
+/// never one per interval it spans. A stored record queued at the epoch and
+/// abandoned in 2025 makes one interval and one queue bucket.
+#[test]
+fn a_record_spanning_decades_makes_one_bucket_per_attribution() {
+    let mut record: serde_json::Value =
+        serde_json::from_str(include_str!("golden/abandoned_in_queue.json")).unwrap();
+    record["created_at"] = 0.into();
+    record["segments"] = serde_json::json!([]);
+    record["queue_waits"][0]["entered_at"] = 0.into();
+    record["queue_waits"][0]["left_at"] = 1_763_700_000_000u64.into();
+    record["legs"][0]["created_at"] = 0.into();
+    record["legs"][0]["answered_at"] = 0.into();
+    record["legs"][0]["ended_at"] = 1_763_700_000_000u64.into();
+    let record: CallDetailRecord = serde_json::from_value(record).unwrap();
+    assert_eq!(record.time_to_abandon_ms(), Some(1_763_700_000_000));
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    engine.ingest(&record);
+    assert_eq!(engine.queue_buckets().count(), 1);
+    assert_eq!(engine.total().time_to_abandon_ms, 1_763_700_000_000);
 }

@@ -303,7 +303,11 @@ impl CallDetailRecord {
 
     /// Total time in queues, ms (first entry to leaving, summed over entries).
     pub fn queue_ms(&self) -> u64 {
-        self.queue_waits.iter().map(QueueWaitRecord::wait_ms).sum()
+        // Saturating here and below: a stored record's times may be far apart.
+        self.queue_waits
+            .iter()
+            .map(QueueWaitRecord::wait_ms)
+            .fold(0, u64::saturating_add)
     }
 
     /// The first queue the call entered.
@@ -353,7 +357,7 @@ impl CallDetailRecord {
             .iter()
             .filter(|l| l.party.agent() == Some(agent))
             .map(LegRecord::connected_ms)
-            .sum()
+            .fold(0, u64::saturating_add)
     }
 
     /// Hold time of `agent`, ms: local holds of other legs that began while
@@ -380,7 +384,7 @@ impl CallDetailRecord {
             for (start, end) in spans {
                 let start = start.max(covered_until);
                 if end > start {
-                    total += end.millis_since(start);
+                    total = u64::saturating_add(total, end.millis_since(start));
                     covered_until = end;
                 }
             }
@@ -394,7 +398,7 @@ impl CallDetailRecord {
             .iter()
             .filter(|w| w.agent == agent)
             .map(|w| w.end.map_or(0, |e| e.millis_since(w.start)))
-            .sum()
+            .fold(0, u64::saturating_add)
     }
 
     /// Talk time of `agent` (connected minus hold), ms.

@@ -453,22 +453,24 @@ impl KpiEngine {
                 if wait < short {
                     self.add_queue(interval, queue, |c| c.short_abandons += 1);
                 } else {
-                    let within = u64::from(wait <= threshold);
-                    self.add_queue(interval, queue, |c| {
-                        c.offered += 1;
-                        c.abandoned += 1;
-                        c.abandoned_within += within;
-                        c.time_to_abandon_ms += wait;
-                    });
+                    let abandon = Counters {
+                        offered: 1,
+                        abandoned: 1,
+                        abandoned_within: u64::from(wait <= threshold),
+                        time_to_abandon_ms: wait,
+                        ..Counters::default()
+                    };
+                    self.add_queue(interval, queue, |c| *c += &abandon);
                 }
             } else if let Some(asa) = record.speed_of_answer_ms() {
-                let within = u64::from(asa <= threshold);
-                self.add_queue(interval, queue, |c| {
-                    c.offered += 1;
-                    c.answered += 1;
-                    c.answered_within += within;
-                    c.speed_of_answer_ms += asa;
-                });
+                let answer = Counters {
+                    offered: 1,
+                    answered: 1,
+                    answered_within: u64::from(asa <= threshold),
+                    speed_of_answer_ms: asa,
+                    ..Counters::default()
+                };
+                self.add_queue(interval, queue, |c| *c += &answer);
             } else {
                 // Left the queue otherwise (callback, timeout, cleared):
                 // offered, neither answered nor abandoned.
@@ -522,16 +524,9 @@ impl KpiEngine {
             }
             let agent_interval = self.agent_interval(record, agent);
             *self.agents.entry((agent_interval, agent)).or_default() += &c;
-            contact.talk_ms += c.talk_ms;
-            contact.hold_ms += c.hold_ms;
-            contact.wrap_up_ms += c.wrap_up_ms;
-            contact.agent_speech_ms += c.agent_speech_ms;
-            contact.customer_speech_ms += c.customer_speech_ms;
-            contact.overtalk_ms += c.overtalk_ms;
-            contact.speech_conversation_ms += c.speech_conversation_ms;
-            contact.surveys += c.surveys;
-            contact.survey_score_sum += c.survey_score_sum;
-            contact.satisfied += c.satisfied;
+            // Saturating (times in a stored record may be decades apart);
+            // the per-contact flags are set below, not summed.
+            contact += &c;
         }
         if !handlers.is_empty() {
             contact.handled = 1;

@@ -655,3 +655,76 @@ fn a_record_spanning_decades_makes_one_bucket_per_attribution() {
     assert_eq!(engine.queue_buckets().count(), 1);
     assert_eq!(engine.total().time_to_abandon_ms, 1_763_700_000_000);
 }
+
+/// A record from a host's store whose times are decades (or `u64::MAX` ms)
+/// apart: the engine's sums saturate instead of overflowing (a panic in
+/// debug builds, a wrap to a tiny figure in release).
+fn stored_record(edit: impl FnOnce(&mut serde_json::Value)) -> CallDetailRecord {
+    let mut record: serde_json::Value =
+        serde_json::from_str(include_str!("golden/transferred_call.json")).unwrap();
+    edit(&mut record);
+    serde_json::from_value(record).unwrap()
+}
+
+/// Two abandons after waits of `u64::MAX` ms add up in one queue bucket.
+#[test]
+fn stored_abandons_with_endless_waits_saturate() {
+    let mut record: serde_json::Value =
+        serde_json::from_str(include_str!("golden/abandoned_in_queue.json")).unwrap();
+    record["queue_waits"][0]["entered_at"] = 0.into();
+    record["legs"][0]["ended_at"] = u64::MAX.into();
+    let record: CallDetailRecord = serde_json::from_value(record).unwrap();
+    assert_eq!(record.time_to_abandon_ms(), Some(u64::MAX));
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    engine.ingest(&record);
+    engine.ingest(&record);
+    let total = engine.total();
+    assert_eq!((total.abandoned, total.time_to_abandon_ms), (2, u64::MAX));
+}
+
+/// Two agents each connected for `u64::MAX` ms: the contact's handle time
+/// (their sum, per queue) saturates.
+#[test]
+fn a_stored_contact_with_two_endless_agents_saturates() {
+    let record = stored_record(|r| {
+        for leg in [2, 3] {
+            r["legs"][leg]["answered_at"] = 0.into();
+            r["legs"][leg]["ended_at"] = u64::MAX.into();
+        }
+    });
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    engine.ingest(&record);
+    let total = engine.total();
+    assert_eq!(total.handled, 1);
+    assert_eq!(total.talk_ms, u64::MAX);
+    assert_eq!(total.wrap_up_ms, 90_000);
+}
+
+/// One agent on two endless legs with two endless wrap-ups, after two
+/// endless queue waits: the record's sums saturate.
+#[test]
+fn a_stored_agent_with_two_endless_legs_saturates() {
+    let record = stored_record(|r| {
+        r["legs"][3]["party"] = serde_json::json!({ "agent": 8 });
+        for leg in [2, 3] {
+            r["legs"][leg]["answered_at"] = 0.into();
+            r["legs"][leg]["ended_at"] = u64::MAX.into();
+        }
+        for w in [0, 1] {
+            r["wrap_ups"][w]["agent"] = 8.into();
+            r["wrap_ups"][w]["start"] = 0.into();
+            r["wrap_ups"][w]["end"] = u64::MAX.into();
+            r["queue_waits"][w]["entered_at"] = 0.into();
+            r["queue_waits"][w]["left_at"] = u64::MAX.into();
+        }
+    });
+    assert_eq!(record.queue_ms(), u64::MAX);
+    assert_eq!(record.agent_connected_ms(AgentId(8)), u64::MAX);
+    assert_eq!(record.agent_wrap_up_ms(AgentId(8)), u64::MAX);
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    engine.ingest(&record);
+    let agent = engine.agent_range(AgentId(8), Timestamp::ZERO, Timestamp::MAX);
+    assert_eq!(agent.handled, 1);
+    assert_eq!(agent.wrap_up_ms, u64::MAX);
+    assert_eq!(agent.talk_ms.saturating_add(agent.hold_ms), u64::MAX);
+}

@@ -102,7 +102,8 @@ pub struct QueueConfig {
     /// The most calls that may wait; `None` is unlimited (up to the router's
     /// call limit).
     pub max_length: Option<usize>,
-    /// The longest a call waits before it overflows or times out.
+    /// The longest a call waits before it overflows or times out; positive
+    /// ([`crate::Router::add_queue`] refuses zero).
     pub max_wait: Option<Duration>,
     /// Where calls go after `max_wait`; `None` ends them as timed out.
     pub overflow: Option<OverflowTarget>,

@@ -978,8 +978,14 @@ impl Router {
         }
     }
 
+    /// Arms a timer. [`Timestamp::MAX`] stands for never: a deadline that
+    /// reaches it (adding to a time saturates there) is not armed, so at the
+    /// end of time a timer never re-arms itself at `now` (an overflow cycle
+    /// between two queues, a periodic announcement) and fires forever.
     fn schedule(&mut self, at: Timestamp, timer: Timer) {
-        self.timers.push(Reverse((at, timer)));
+        if at < Timestamp::MAX {
+            self.timers.push(Reverse((at, timer)));
+        }
     }
 
     /// Re-arms a periodic timer one `period` after `now`, unless that is not
@@ -1038,6 +1044,15 @@ impl Router {
             return Err(QueueError::InvalidConfig {
                 queue: id,
                 reason: "the ring timeout must be positive",
+            });
+        }
+        // A call overflowing into a queue with no wait overflows again in the
+        // same `handle_timeout`: two such queues overflowing to each other
+        // would pass it back and forth forever.
+        if config.max_wait.is_some_and(|wait| wait.is_zero()) {
+            return Err(QueueError::InvalidConfig {
+                queue: id,
+                reason: "the maximum wait must be positive",
             });
         }
         // Periodic timers re-arm themselves one period after they fire: a

@@ -1106,3 +1106,45 @@ fn periodic_timers_end_at_the_end_of_time() {
         h.drain();
     });
 }
+
+/// Two queues overflowing to each other pass a call back and forth once per
+/// maximum wait. At the end of time each new deadline saturated to `now`, so
+/// one `handle_timeout` passed it back and forth forever; with a zero wait
+/// it did at any time. Deadlines at `Timestamp::MAX` are now never armed,
+/// and a zero maximum wait is refused.
+#[test]
+fn overflow_cycles_end() {
+    let queue = |to: QueueId| {
+        let mut q = sales_queue();
+        q.max_wait = Some(Duration::from_secs(60));
+        q.overflow = Some(OverflowTarget::Queue(to));
+        q
+    };
+    returns_in_time(move || {
+        let mut h = Harness::new(RouterConfig::default());
+        h.queue(Q_SALES, queue(Q_SUPPORT), Builtin::LongestIdle.boxed());
+        h.queue(Q_SUPPORT, queue(Q_SALES), Builtin::LongestIdle.boxed());
+        h.enqueue(1, Q_SALES, CallRequest::new(), 0);
+        h.router.handle_timeout(Timestamp::MAX);
+        let overflows = h
+            .drain()
+            .into_iter()
+            .filter(|o| matches!(o, Output::Overflow { .. }))
+            .count();
+        assert_eq!(overflows, 1, "one overflow, then no deadline is left");
+        assert_eq!(h.router.poll_timeout(), None);
+        assert!(matches!(
+            h.router.call_status(CallId(1)),
+            Some(CallStatus::Waiting { queue: Q_SUPPORT })
+        ));
+    });
+    let mut router = Router::new(RouterConfig::default());
+    let mut zero = queue(Q_SUPPORT);
+    zero.max_wait = Some(Duration::ZERO);
+    assert!(
+        router
+            .add_queue(Q_SALES, zero, Builtin::LongestIdle.boxed(), secs(0))
+            .is_err(),
+        "a zero maximum wait was accepted"
+    );
+}

@@ -441,6 +441,8 @@ struct Reservation {
     call: CallId,
     agent: AgentId,
     queue: QueueId,
+    /// The queue's slot in the router's queue table.
+    qslot: Slot,
     channel: Channel,
     expires: Timestamp,
 }
@@ -452,25 +454,29 @@ struct ChannelUse {
     in_use: u16,
 }
 
+/// An agent's membership in one queue: 16 bytes, so the inline ones and
+/// the spill pointer fill one cache line. The queue is named by its slot
+/// only (its id is the queue table's, [`Table::id_at`]).
 #[derive(Clone, Copy, Debug)]
 struct Membership {
-    queue: QueueId,
     /// The queue's slot in the router's queue table.
     qslot: Slot,
     /// The agent's index in the queue's member table.
     member: u32,
+    /// Calls the agent answered in this queue (saturating).
+    calls: u32,
     level: Level,
     channel: Channel,
-    /// While the agent is available in the queue, the generation of its
-    /// live entry in the queue's sets (from a router-wide counter, so never
-    /// reused; its key is in the queue's member table); 0 otherwise. Older
-    /// entries are stale (see [`Queue::stale`]).
-    generation: u64,
-    calls: u64,
+    /// Whether the agent is available in the queue: it has a live entry
+    /// in the queue's sets, whose generation and key are in the queue's
+    /// member table (see [`Queue::stale`]).
+    listed: bool,
 }
 
-/// Memberships kept in the agent's record; more spill to the heap.
-const MEMBERSHIPS_INLINE: usize = 4;
+/// Memberships kept in the agent's record; more spill to the heap. Three
+/// fill the record's first cache line (agents in more queues read one
+/// more line, the spill's).
+const MEMBERSHIPS_INLINE: usize = 3;
 /// Channels kept in the agent's record; more spill to the heap.
 const CHANNELS_INLINE: usize = 2;
 
@@ -478,13 +484,12 @@ const CHANNELS_INLINE: usize = 2;
 impl Default for Membership {
     fn default() -> Self {
         Membership {
-            queue: QueueId(0),
             qslot: 0,
             member: 0,
+            calls: 0,
             level: Level::MIN,
             channel: Channel::VOICE,
-            generation: 0,
-            calls: 0,
+            listed: false,
         }
     }
 }
@@ -500,28 +505,36 @@ impl Default for ChannelUse {
 }
 
 /// An agent's routing record. The fields a decision reads come first, in
-/// declaration order (`repr(C)`), so a decision touches the record's first
-/// few cache lines only; skills, attributes and held calls follow.
+/// declaration order (`repr(C)`), and the record starts a cache line: an
+/// offer or an unlisting reads the first two lines only (memberships;
+/// channels, id, flags and offers), a completion the third too (the
+/// strategy's inputs); skills, attributes and held calls follow.
 #[derive(Debug)]
-#[repr(C)]
+#[repr(C, align(64))]
 struct Agent {
-    ready: bool,
-    ring_no_answers: u32,
-    wrap_up_until: Option<Timestamp>,
-    /// Inline: read on every decision that involves the agent.
-    channels: SmallVec<ChannelUse, CHANNELS_INLINE>,
-    /// Inline up to a few queues: read on every decision.
+    /// Inline up to a few queues: read on every decision. Line 0.
     memberships: SmallVec<Membership, MEMBERSHIPS_INLINE>,
+    /// Inline: read on every decision that involves the agent. Line 1.
+    channels: SmallVec<ChannelUse, CHANNELS_INLINE>,
+    /// The agent's id (a copy of the table's, which sits at the far end of
+    /// the slot), so a decision by slot reads no other line for it.
+    id: AgentId,
+    ready: bool,
+    /// Whether `wrap_up_until` is set (read on every decision; the time
+    /// only by the wrap-up timer).
+    wrapping_up: bool,
     /// Reservations ringing, by number (inline: touched on every offer).
     offers: SmallVec<u64, 2>,
     /// Calls connected, by number (inline: touched on every completion).
     connected: SmallVec<u64, 2>,
+    ring_no_answers: u32,
     idle_since: Timestamp,
     last_call_end: Option<Timestamp>,
     calls: u64,
     talk_time: Duration,
     order: u32,
     wrap_up: Option<Duration>,
+    wrap_up_until: Option<Timestamp>,
     last_seen: Timestamp,
     attributes: Vec<i64>,
     /// Skills sorted by id.
@@ -548,16 +561,20 @@ impl Agent {
             .all(|(s, min)| self.level_in(*s).is_some_and(|l| l >= *min))
     }
 
+    /// Sets or clears the end of the agent's wrap-up.
+    fn set_wrap_up_until(&mut self, until: Option<Timestamp>) {
+        self.wrap_up_until = until;
+        self.wrapping_up = until.is_some();
+    }
+
     /// Whether the agent can take a contact on some channel.
     fn can_take_any(&self) -> bool {
-        self.ready
-            && self.wrap_up_until.is_none()
-            && self.channels.iter().any(|c| c.in_use < c.capacity)
+        self.ready && !self.wrapping_up && self.channels.iter().any(|c| c.in_use < c.capacity)
     }
 
     fn can_take(&self, channel: Channel) -> bool {
         self.ready
-            && self.wrap_up_until.is_none()
+            && !self.wrapping_up
             && self
                 .channels
                 .iter()
@@ -1122,7 +1139,7 @@ impl Router {
         let Some(level) = a.level_in(q.config.skill) else {
             return;
         };
-        if a.memberships.iter().any(|m| m.queue == queue) {
+        if a.memberships.iter().any(|m| m.qslot == qslot) {
             return;
         }
         q.members += 1;
@@ -1137,13 +1154,12 @@ impl Router {
             }
         };
         a.memberships.push(Membership {
-            queue,
             qslot,
             member,
+            calls: 0,
             level,
             channel: q.config.channel,
-            generation: 0,
-            calls: 0,
+            listed: false,
         });
     }
 
@@ -1237,6 +1253,8 @@ impl Router {
                 wrap_up: config.wrap_up,
                 ready: false,
                 wrap_up_until: None,
+                wrapping_up: false,
+                id,
                 last_seen: now,
                 ring_no_answers: 0,
                 channels,
@@ -1322,14 +1340,16 @@ impl Router {
                     entry.generation = 0;
                 }
                 q.free_members.push(m.member);
-                touched.push(m.queue);
+                touched.push(m.qslot);
             }
         }
         for call in requeue {
             self.return_to_queue(call, now);
         }
-        for queue in touched {
-            self.check_empty(queue, now);
+        for qslot in touched {
+            if let Some(queue) = self.queues.id_at(qslot) {
+                self.check_empty(queue, now);
+            }
         }
     }
 
@@ -1366,9 +1386,9 @@ impl Router {
             return;
         };
         agent.ready = ready;
-        let queues: Vec<QueueId> = agent.memberships.iter().map(|m| m.queue).collect();
-        for queue in &queues {
-            if let Some(q) = self.queues.get_mut(queue) {
+        let qslots: Vec<Slot> = agent.memberships.iter().map(|m| m.qslot).collect();
+        for qslot in &qslots {
+            if let Some(q) = self.queues.at_mut(*qslot) {
                 if ready {
                     q.ready_members += 1;
                 } else {
@@ -1378,8 +1398,10 @@ impl Router {
         }
         self.refresh_agent(id, now, false);
         if !ready {
-            for queue in queues {
-                self.check_empty(queue, now);
+            for qslot in qslots {
+                if let Some(queue) = self.queues.id_at(qslot) {
+                    self.check_empty(queue, now);
+                }
             }
         }
     }
@@ -1429,19 +1451,17 @@ impl Router {
     /// [`Router::refresh_agent`] by slot. An agent leaving a queue's
     /// available set leaves a stale entry behind (removed lazily).
     fn refresh_agent_at(&mut self, aslot: Slot, rekey: bool) {
-        let Some(id) = self.agents.id_at(aslot) else {
-            return;
-        };
         let Some(agent) = self.agents.at_mut(aslot) else {
             return;
         };
+        let id = agent.id;
         if !agent.can_take_any() {
             // The common cases after an offer or a completion: the agent
             // leaves every set it is in (its entries go stale in place),
             // or is in none.
             for m in agent.memberships.iter_mut() {
-                if m.generation != 0 {
-                    m.generation = 0;
+                if m.listed {
+                    m.listed = false;
                     if let Some(queue) = self.queues.at_mut(m.qslot) {
                         queue.unlist(m.member);
                     }
@@ -1455,15 +1475,13 @@ impl Router {
                 member,
                 level,
                 channel,
-                generation,
+                listed,
                 calls,
-                ..
             }) = agent.memberships.get(i)
             else {
                 continue;
             };
             let can = agent.can_take(channel);
-            let listed = generation != 0;
             if !can && !listed || can && listed && !rekey {
                 continue;
             }
@@ -1481,7 +1499,7 @@ impl Router {
                     id,
                     agent,
                     level,
-                    calls,
+                    u64::from(calls),
                     &mut self.rng,
                 );
                 if old == Some(key) {
@@ -1509,7 +1527,7 @@ impl Router {
                 queue.available += 1;
             }
             if let Some(m) = agent.memberships.get_mut(i) {
-                m.generation = generation;
+                m.listed = generation != 0;
             }
         }
     }
@@ -1702,11 +1720,11 @@ impl Router {
                 .map(|every| (now + every, Timer::Announce(id, visit))),
         ];
         let announce = q.config.announce_every.is_some();
-        let (queue_id, key) = (call.queue, call.key);
+        let (qslot, key) = (call.qslot, call.key);
         let preferred = call.preferred.filter(|p| {
             self.agents
                 .get(&p.agent)
-                .is_some_and(|a| a.memberships.iter().any(|m| m.queue == queue_id))
+                .is_some_and(|a| a.memberships.iter().any(|m| m.qslot == qslot))
         });
         for (at, timer) in timers.into_iter().flatten() {
             self.schedule(at, timer);
@@ -1755,7 +1773,7 @@ impl Router {
             let level = self
                 .agents
                 .at(entry.3)
-                .and_then(|a| a.memberships.iter().find(|m| m.queue == queue))
+                .and_then(|a| a.memberships.iter().find(|m| m.qslot == qslot))
                 .map(|m| m.level);
             if let Some(level) = level
                 && let Some(set) = q.agents.get_mut(level.index())
@@ -1977,8 +1995,8 @@ impl Router {
             a.connected.push(r.call.0);
             a.calls += 1;
             a.ring_no_answers = 0;
-            if let Some(m) = a.memberships.iter_mut().find(|m| m.queue == r.queue) {
-                m.calls += 1;
+            if let Some(m) = a.memberships.iter_mut().find(|m| m.qslot == r.qslot) {
+                m.calls = m.calls.saturating_add(1);
             }
         }
         for other in others.into_iter() {
@@ -2099,7 +2117,7 @@ impl Router {
             }
         } else {
             let until = now + wrap;
-            a.wrap_up_until = Some(a.wrap_up_until.map_or(until, |t| t.max(until)));
+            a.set_wrap_up_until(Some(a.wrap_up_until.map_or(until, |t| t.max(until))));
             self.schedule(until, Timer::WrapUp(agent));
         }
         // Offer a waiting call first: an agent that takes one at once never
@@ -2281,7 +2299,7 @@ impl Router {
                 && agent
                     .memberships
                     .iter()
-                    .any(|m| m.queue == c.queue && agent.can_take(m.channel))
+                    .any(|m| m.qslot == c.qslot && agent.can_take(m.channel))
             {
                 return Some(cslot);
             }
@@ -2373,10 +2391,7 @@ impl Router {
     /// yet. Returns false if the pair is not valid (which the callers'
     /// selection rules out).
     fn offer(&mut self, cslot: Slot, aslot: Slot, listed: bool, now: Timestamp) -> bool {
-        let (Some(id), Some(agent_id)) = (self.calls.id_at(cslot), self.agents.id_at(aslot)) else {
-            return false;
-        };
-        let Some(call) = self.calls.at(cslot) else {
+        let (Some(id), Some(call)) = (self.calls.id_at(cslot), self.calls.at(cslot)) else {
             return false;
         };
         let (queue_id, qslot) = (call.queue, call.qslot);
@@ -2391,14 +2406,15 @@ impl Router {
         let Some(agent) = self.agents.at(aslot) else {
             return false;
         };
+        let agent_id = agent.id;
         let Some(membership) = agent.memberships.iter().find(|m| m.qslot == qslot) else {
             return false;
         };
         let (level, queue_calls, member, available) = (
             membership.level,
-            membership.calls,
+            u64::from(membership.calls),
             membership.member,
-            membership.generation != 0,
+            membership.listed,
         );
         if !agent.can_take(channel) {
             return false;
@@ -2428,6 +2444,7 @@ impl Router {
                 call: id,
                 agent: agent_id,
                 queue: queue_id,
+                qslot,
                 channel,
                 expires,
             },
@@ -2574,7 +2591,7 @@ impl Router {
                 if let Some(a) = self.agents.get_mut(&id)
                     && a.wrap_up_until.is_some_and(|t| t <= now)
                 {
-                    a.wrap_up_until = None;
+                    a.set_wrap_up_until(None);
                     a.idle_since = now;
                     self.dispatch_agent(id, now);
                     self.refresh_agent(id, now, true);
@@ -2760,34 +2777,34 @@ mod tests {
                 {
                     return Err(format!("{aid:?}: capacity books wrong"));
                 }
+                if a.id != *aid || a.wrapping_up != a.wrap_up_until.is_some() {
+                    return Err(format!("{aid:?}: record's id or wrap-up flag wrong"));
+                }
                 for m in a.memberships.iter() {
                     let q = self.queues.at(m.qslot).ok_or("membership of no queue")?;
+                    let queue = self.queues.id_at(m.qslot);
                     let table_gen = q.member_table.get(m.member as usize).map(|x| x.generation);
-                    if a.can_take(m.channel) != (m.generation != 0)
-                        || table_gen != Some(m.generation)
+                    if a.can_take(m.channel) != m.listed
+                        || table_gen.is_none_or(|g| (g != 0) != m.listed)
                     {
                         return Err(format!(
-                            "{aid:?} in {:?}: can take {}, listed {}, table {table_gen:?}",
-                            m.queue,
+                            "{aid:?} in {queue:?}: can take {}, listed {}, table {table_gen:?}",
                             a.can_take(m.channel),
-                            m.generation
+                            m.listed
                         ));
                     }
-                    if m.generation != 0 {
+                    if let Some(generation) = table_gen.filter(|_| m.listed) {
                         let key = q
                             .member_table
                             .get(m.member as usize)
                             .map(|x| x.key)
                             .unwrap_or_default();
-                        let entry = (key, *aid, m.generation, aslot, m.member, m.level);
+                        let entry = (key, *aid, generation, aslot, m.member, m.level);
                         if !q.all_agents.contains(&entry) {
-                            return Err(format!("{aid:?} listed in {:?} without entry", m.queue));
+                            return Err(format!("{aid:?} listed in {queue:?} without entry"));
                         }
                         if q.level_index && !q.agents[m.level.index()].contains(&entry) {
-                            return Err(format!(
-                                "{aid:?} listed in {:?} without level entry",
-                                m.queue
-                            ));
+                            return Err(format!("{aid:?} listed in {queue:?} without level entry"));
                         }
                     }
                 }
@@ -2861,6 +2878,20 @@ mod tests {
     /// An agent that logs out and back in with the same id before its
     /// expiry timer fires keeps one expiry timer, not one per login (each
     /// would re-arm itself for ever).
+    #[test]
+    fn an_offer_reads_two_cache_lines_of_the_agent() {
+        use std::mem::{align_of, offset_of, size_of};
+        assert_eq!(size_of::<Membership>(), 16);
+        assert_eq!(align_of::<Agent>(), 64);
+        // Line 0: the memberships; line 1: channels, id, flags, offers.
+        assert_eq!(offset_of!(Agent, memberships), 0);
+        assert!(size_of::<SmallVec<Membership, MEMBERSHIPS_INLINE>>() <= 64);
+        assert_eq!(offset_of!(Agent, channels), 64);
+        assert!(offset_of!(Agent, ready) < 128 && offset_of!(Agent, wrapping_up) < 128);
+        assert!(offset_of!(Agent, id) < 128);
+        assert!(offset_of!(Agent, offers) + size_of::<SmallVec<u64, 2>>() <= 128);
+    }
+
     #[test]
     fn relogin_keeps_one_expiry_timer() {
         let mut router = Router::new(RouterConfig {

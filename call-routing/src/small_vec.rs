@@ -12,15 +12,17 @@ use std::ops::{Deref, DerefMut};
 /// Up to `N` elements inline, all of them on the heap once there are more.
 ///
 /// The spill vector sits behind one pointer, so an inline list costs its
-/// elements plus 16 bytes of the record's cache lines, not 32.
+/// elements plus 16 bytes of the record's cache lines, not 32. The pointer
+/// and the length come first (`repr(C)`): every read looks at both, so a
+/// short list is read from the cache line that holds its start.
 #[derive(Clone, Debug)]
 #[repr(C)]
 pub(crate) struct SmallVec<T: Copy + Default, const N: usize> {
+    /// Every element, once more than `N` were pushed.
+    spill: Option<Box<Spill<T>>>,
     /// Elements in `inline` while there is no spill.
     inline_len: u32,
     inline: [T; N],
-    /// Every element, once more than `N` were pushed.
-    spill: Option<Box<Spill<T>>>,
 }
 
 /// The heap part of a [`SmallVec`]; never empty while it exists.

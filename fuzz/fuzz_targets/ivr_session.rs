@@ -257,25 +257,78 @@ fn deserialize_arbitrary(data: &[u8]) {
     }
 }
 
-/// A saved session with one byte changed: restoring never panics, and a
-/// session that restores round-trips and takes a few events.
+/// Numbers to put in a saved session: limits, boundaries of its integer
+/// fields, and ones no field takes.
+const NUMBERS: [&str; 14] = [
+    "0",
+    "1",
+    "2",
+    "15",
+    "16",
+    "17",
+    "255",
+    "65535",
+    "65536",
+    "4294967295",
+    "4294967296",
+    "9223372036854775807",
+    "18446744073709551615",
+    "-1",
+];
+
+/// A saved session with one byte changed, or one number replaced:
+/// restoring never panics, and a session that restores round-trips and
+/// takes a few events without panicking.
 fn corrupt_and_run(program: &Program, session: &Session, now: Timestamp, input: &mut Input) {
     let mut saved = save(session).into_bytes();
-    let at = (usize::from(input.byte()) << 8 | usize::from(input.byte())) % saved.len();
-    saved[at] = input.byte();
+    let pick = usize::from(input.byte()) << 8 | usize::from(input.byte());
+    if input.byte() % 2 == 0 {
+        let at = pick % saved.len();
+        saved[at] = input.byte();
+    } else {
+        // The digit runs: numbers, and digits inside strings.
+        let mut runs = Vec::new();
+        let mut i = 0;
+        while i < saved.len() {
+            if saved[i].is_ascii_digit() {
+                let start = i;
+                while i < saved.len() && saved[i].is_ascii_digit() {
+                    i += 1;
+                }
+                runs.push(start..i);
+            } else {
+                i += 1;
+            }
+        }
+        if runs.is_empty() {
+            return;
+        }
+        let run = runs[pick % runs.len()].clone();
+        let number = NUMBERS[usize::from(input.byte()) % NUMBERS.len()];
+        saved.splice(run, number.bytes());
+    }
     let Ok(mut corrupt) = serde_json::from_slice::<Session>(&saved) else {
         return;
     };
     corrupt = restore(&corrupt);
-    let key = char::from(KEYS[usize::from(input.byte()) % KEYS.len()]);
-    let events = [
-        Event::Digits(key.to_string()),
-        Event::Timeout,
-        Event::PromptFinished(RequestId(u32::from(input.byte()))),
-        Event::CallerHangup,
-    ];
-    for event in events {
+    for _ in 0..1 + input.byte() % 8 {
         drain(&mut corrupt);
+        let id = match corrupt.waiting() {
+            Waiting::Prompt(id) | Waiting::Lookup(id) | Waiting::Recording(id) => id,
+            _ => RequestId(0),
+        };
+        let arg = input.byte();
+        let event = match arg % 7 {
+            0 | 1 => Event::Digits(char::from(KEYS[usize::from(arg / 7) % KEYS.len()]).to_string()),
+            2 => Event::Timeout,
+            3 => Event::PromptFinished(id),
+            4 => Event::LookupResult(
+                id,
+                LookupResult::Found(vec![("name".into(), Value::Str("Ann".into()))]),
+            ),
+            5 => Event::RecordingFinished(id, "rec".into()),
+            _ => Event::CallerHangup,
+        };
         let wake = corrupt.poll_timeout().map_or(now, |d| d.max(now));
         let _ = corrupt.handle(program, wake, event);
     }

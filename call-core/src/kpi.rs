@@ -317,7 +317,6 @@ pub struct KpiEngine {
     agents: BTreeMap<(Timestamp, AgentId), Counters>,
     intervals: BTreeMap<Timestamp, Counters>,
     last_contact: HashMap<String, FcrEntry>,
-    latest: Timestamp,
     ingested: u64,
     refused_agent_changes: u64,
 }
@@ -335,7 +334,6 @@ impl KpiEngine {
             agents: BTreeMap::new(),
             intervals: BTreeMap::new(),
             last_contact: HashMap::new(),
-            latest: Timestamp::ZERO,
             ingested: 0,
             refused_agent_changes: 0,
         }
@@ -599,7 +597,6 @@ impl KpiEngine {
         }
         let window = u64::try_from(self.config.repeat_window.as_millis()).unwrap_or(u64::MAX);
         let at = record.created_at;
-        self.latest = self.latest.max(at);
         let handled = agent.is_some();
         if handled {
             self.add_queue(interval, queue, |c| c.fcr_contacts += 1);
@@ -634,9 +631,13 @@ impl KpiEngine {
                 self.last_contact.insert(customer, this);
             }
         }
-        // Forget customers whose last contact can no longer be repeated.
+        // Forget customers whose last contact can no longer be repeated, as
+        // seen from this record. Not from the latest record ever seen: one
+        // stored record from the far future (a bad clock, a corrupt store)
+        // would make every later prune forget every customer. Now it can
+        // forget them once, if it lands on a prune.
         if self.ingested.is_multiple_of(4096) {
-            let horizon = Timestamp::from_millis(self.latest.as_millis().saturating_sub(window));
+            let horizon = Timestamp::from_millis(at.as_millis().saturating_sub(window));
             self.last_contact.retain(|_, e| e.at >= horizon);
         }
     }

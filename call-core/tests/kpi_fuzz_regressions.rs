@@ -104,3 +104,66 @@ fn a_record_with_many_agents_legs_and_transfers_folds_in_quickly() {
             .all(|(_, _, c)| c.handled == 1 && c.transferred == 0)
     );
 }
+
+/// The engine forgets customers whose last contact is older than the repeat
+/// window every 4,096 records. It measured "older" from the latest record
+/// ever seen, so one stored record from the far future (a bad clock, a
+/// corrupt store) made every later prune forget every customer, and repeat
+/// contacts across a prune went uncounted.
+#[test]
+fn one_record_from_the_far_future_does_not_blind_first_contact_resolution() {
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    let mut far_future = handled(1, 0, "+15550199", 1, 7, 10, 20, 0, 80, 0, "");
+    far_future.created_at = call_core::time::Timestamp::MAX;
+    engine.ingest(&far_future);
+    // Other customers up to the record before the 4,096th.
+    for i in 2..4_095 {
+        let caller = format!("+1555{:06}", i);
+        engine.ingest(&handled(i, i * 600, &caller, 1, 7, 10, 20, 0, 80, 0, ""));
+    }
+    // Customer X handled, then (the 4,096th record, which prunes) someone
+    // else a second later, then X again an hour later: a repeat.
+    let start = 4_095 * 600;
+    engine.ingest(&handled(
+        4_095,
+        start,
+        "+15550100",
+        1,
+        7,
+        10,
+        20,
+        0,
+        80,
+        0,
+        "",
+    ));
+    engine.ingest(&handled(
+        4_096,
+        start + 1,
+        "+15550101",
+        1,
+        7,
+        10,
+        20,
+        0,
+        80,
+        0,
+        "",
+    ));
+    engine.ingest(&handled(
+        4_097,
+        start + 3_600,
+        "+15550100",
+        1,
+        7,
+        10,
+        20,
+        0,
+        80,
+        0,
+        "",
+    ));
+    let total = engine.total();
+    assert_eq!(total.fcr_contacts, 4_097);
+    assert_eq!(total.fcr_repeats, 1, "X's first contact was repeated");
+}

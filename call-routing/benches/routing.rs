@@ -12,22 +12,20 @@
 //!
 //! Two baselines make the same decisions by scanning:
 //!
-//! - `linear_scan`: one tight pass over a packed array of plain structs, the
-//!   fastest a scan can be (the prefetcher streams it). `agent_free` scans
-//!   every waiting call for the best key among those the agent can take (an
-//!   unindexed `ORDER BY score` query, as FreeSWITCH's mod_callcenter runs
-//!   against its database); `call_arrival` scans every agent for the longest
-//!   idle one with the skill (Asterisk's member loop when every agent is a
-//!   member of one skills-based queue). No ACD we know of keeps its records
-//!   this way; it bounds a scan's cost from below.
+//! - `linear_scan`: an unindexed ACD at its fastest, one tight pass over a
+//!   packed array of small plain structs (the prefetcher streams it).
+//!   `agent_free` scans every waiting call for the best key among those the
+//!   agent can take (an unindexed `ORDER BY score`, as FreeSWITCH's
+//!   mod_callcenter queries its database); `call_arrival` scans every agent
+//!   for the longest idle one with the skill.
 //! - `app_queue_model`: the same decisions made the way Asterisk's app_queue
-//!   makes them, operation for operation: members as separately allocated,
-//!   reference-counted objects in a locked hash container, `is_our_turn`
-//!   counting the available members, `try_calling` allocating and filling a
-//!   call attempt per member, `ring_one` picking the best attempt (again
-//!   after each busy one, as with `ringinuse=no`) and `hangupcalls` freeing
-//!   them. See `docs/routing.md`, "The baselines", for what is modelled and
-//!   what is left out.
+//!   makes them, operation for operation, with a queue per skill: members
+//!   as separately allocated, reference-counted objects in a locked hash
+//!   container, `is_our_turn` counting the available members, `try_calling`
+//!   allocating and filling a call attempt per member, `ring_one` picking the
+//!   best attempt (again after each busy one, as with `ringinuse=no`). See
+//!   `docs/routing.md`, "The baselines", for what is modelled and what is
+//!   left out.
 //!
 //! Besides criterion's means, each case prints p50/p99/p99.9 of the
 //! per-decision latency from individually timed decisions, and the p99

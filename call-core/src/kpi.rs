@@ -317,11 +317,15 @@ pub struct KpiEngine {
     agents: BTreeMap<(Timestamp, AgentId), Counters>,
     intervals: BTreeMap<Timestamp, Counters>,
     last_contact: HashMap<String, FcrEntry>,
-    ingested: u64,
+    new_customers_since_prune: u32,
     refused_agent_changes: u64,
 }
 
 impl KpiEngine {
+    /// New customers remembered for first-contact resolution between two
+    /// prunes of those outside the repeat window.
+    const PRUNE_EVERY: u32 = 4096;
+
     /// An engine with `config`.
     pub fn new(config: KpiConfig) -> Self {
         let interval_ms = u64::try_from(config.interval.as_millis())
@@ -334,7 +338,7 @@ impl KpiEngine {
             agents: BTreeMap::new(),
             intervals: BTreeMap::new(),
             last_contact: HashMap::new(),
-            ingested: 0,
+            new_customers_since_prune: 0,
             refused_agent_changes: 0,
         }
     }
@@ -442,7 +446,6 @@ impl KpiEngine {
     ///
     /// [`CdrBuilder::MAX_ITEMS`]: crate::cdr::CdrBuilder::MAX_ITEMS
     pub fn ingest(&mut self, record: &CallDetailRecord) {
-        self.ingested += 1;
         let threshold =
             u64::try_from(self.config.service_level_threshold.as_millis()).unwrap_or(u64::MAX);
         let short = u64::try_from(self.config.short_abandon.as_millis()).unwrap_or(u64::MAX);
@@ -629,14 +632,18 @@ impl KpiEngine {
             }
             None => {
                 self.last_contact.insert(customer, this);
+                self.new_customers_since_prune += 1;
             }
         }
-        // Forget customers whose last contact can no longer be repeated, as
+        // Forget customers whose last contact can no longer be repeated,
+        // every `PRUNE_EVERY` new customers (counting records instead let a
+        // stream that alternates inbound and outbound calls never prune), as
         // seen from this record. Not from the latest record ever seen: one
         // stored record from the far future (a bad clock, a corrupt store)
         // would make every later prune forget every customer. Now it can
         // forget them once, if it lands on a prune.
-        if self.ingested.is_multiple_of(4096) {
+        if self.new_customers_since_prune >= Self::PRUNE_EVERY {
+            self.new_customers_since_prune = 0;
             let horizon = Timestamp::from_millis(at.as_millis().saturating_sub(window));
             self.last_contact.retain(|_, e| e.at >= horizon);
         }
@@ -732,6 +739,14 @@ impl KpiEngine {
     /// counted) since the engine was made.
     pub fn refused_agent_changes(&self) -> u64 {
         self.refused_agent_changes
+    }
+
+    /// How many customers the engine remembers for first-contact resolution
+    /// (their last contact): those seen within [`KpiConfig::repeat_window`]
+    /// of the latest prune, plus at most 4,096 remembered since. Each takes
+    /// a map entry with the customer's address.
+    pub fn remembered_customers(&self) -> usize {
+        self.last_contact.len()
     }
 
     /// How many intervals `[from, to)` touches (zero when empty).

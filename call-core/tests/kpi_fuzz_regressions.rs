@@ -106,7 +106,7 @@ fn a_record_with_many_agents_legs_and_transfers_folds_in_quickly() {
 }
 
 /// The engine forgets customers whose last contact is older than the repeat
-/// window every 4,096 records. It measured "older" from the latest record
+/// window every 4,096 new customers. It measured "older" from the latest record
 /// ever seen, so one stored record from the far future (a bad clock, a
 /// corrupt store) made every later prune forget every customer, and repeat
 /// contacts across a prune went uncounted.
@@ -121,8 +121,8 @@ fn one_record_from_the_far_future_does_not_blind_first_contact_resolution() {
         let caller = format!("+1555{:06}", i);
         engine.ingest(&handled(i, i * 600, &caller, 1, 7, 10, 20, 0, 80, 0, ""));
     }
-    // Customer X handled, then (the 4,096th record, which prunes) someone
-    // else a second later, then X again an hour later: a repeat.
+    // Customer X handled, then (the 4,096th new customer, which prunes)
+    // someone else a second later, then X again an hour later: a repeat.
     let start = 4_095 * 600;
     engine.ingest(&handled(
         4_095,
@@ -166,4 +166,30 @@ fn one_record_from_the_far_future_does_not_blind_first_contact_resolution() {
     let total = engine.total();
     assert_eq!(total.fcr_contacts, 4_097);
     assert_eq!(total.fcr_repeats, 1, "X's first contact was repeated");
+}
+
+/// The first-contact memory was pruned when the engine's record count hit a
+/// multiple of 4,096, but only if that record was an inbound call with a
+/// known customer. A stream where every other record is an outbound call (a
+/// callback after each contact) never pruned: one remembered customer per
+/// inbound call, forever.
+#[test]
+fn first_contact_memory_is_pruned_whatever_records_are_interleaved() {
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    let week = 7 * 24 * 3600;
+    for i in 0..10_000 {
+        // A new customer every two weeks, each followed by an outbound call.
+        let start = i * 2 * week;
+        let caller = format!("+1555{i:06}");
+        engine.ingest(&handled(2 * i, start, &caller, 1, 7, 10, 20, 0, 80, 0, ""));
+        engine.ingest(&common::outbound_busy(2 * i + 1, start + 100));
+    }
+    // At most the customers since the last prune, plus those still in the
+    // window when it ran.
+    assert!(
+        engine.remembered_customers() <= 4_097,
+        "{} customers remembered",
+        engine.remembered_customers()
+    );
+    assert_eq!(engine.total().fcr_contacts, 10_000);
 }

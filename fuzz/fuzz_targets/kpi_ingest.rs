@@ -12,13 +12,15 @@
 //! `ingest` and `CdrSink::write`, ingest agent state changes through both
 //! ingest methods, and query every bucket, range and total.
 //!
-//! Checked after every step: no panic (overflow checks are on); a record
+//! Checked on every ingest, and over the whole engine on every query step
+//! and at the end: no panic (overflow checks are on); a record
 //! makes at most one interval and one queue bucket and one bucket per agent
 //! it lists, and counts each agent's contact once; an agent state change is
 //! refused exactly when its span covers more intervals than the configured
 //! limit, a refused change leaves the engine unchanged and an accepted one
 //! adds exactly its span to the agent's time in at most that many buckets;
-//! totals only grow; ranges equal the sums of their buckets; every bucket's
+//! totals only grow; a record adds at most one customer to the
+//! first-contact memory; ranges equal the sums of their buckets; every bucket's
 //! interval is aligned and its queue buckets add up to no more than the
 //! interval's counters; every ratio KPI under all three service level
 //! definitions is in [0, 1] and every KPI is finite and non-negative.
@@ -401,6 +403,7 @@ fn ingest_record(engine: &mut KpiEngine, record: &CallDetailRecord, through_sink
     let before = engine.total();
     let listed: BTreeSet<AgentId> = record.agents.iter().copied().collect();
     let handled_before: Vec<u64> = listed.iter().map(|&a| agent_handled(engine, a)).collect();
+    let remembered = engine.remembered_customers();
     if through_sink {
         let Ok(()) = engine.write(record);
     } else {
@@ -414,6 +417,10 @@ fn ingest_record(engine: &mut KpiEngine, record: &CallDetailRecord, through_sink
     );
     assert!(after.offered - before.offered <= 1, "one record, one offer");
     assert!(engine.queue_buckets().count() <= queue_buckets + 1);
+    assert!(
+        engine.remembered_customers() <= remembered + 1,
+        "one record, at most one customer to remember"
+    );
     assert!(
         engine.agent_buckets().count() <= agent_buckets + listed.len(),
         "more agent buckets than agents on the record"
@@ -689,6 +696,7 @@ fn script(data: &[u8]) {
                 let from = time(&mut input, base, ims);
                 let to = time(&mut input, base, ims);
                 check_ranges(&engine, queue(who), agent(who >> 4), from, to);
+                check_engine(&engine);
                 let i = engine.interval_of(from);
                 if let Some(c) = engine.queue(i, queue(who)) {
                     check_counters(c, "queue lookup");
@@ -704,6 +712,10 @@ fn script(data: &[u8]) {
         }
     }
     check_engine(&engine);
+    assert!(
+        engine.remembered_customers() <= 4,
+        "four customers in a script"
+    );
     // Whole-range queries over every queue and agent seen.
     let queues: BTreeSet<QueueId> = engine.queue_buckets().map(|(_, q, _)| q).collect();
     let agents: BTreeSet<AgentId> = engine.agent_buckets().map(|(_, a, _)| a).collect();

@@ -504,6 +504,18 @@ impl Default for ChannelUse {
     }
 }
 
+/// Offers kept in the agent's record; more spill to the heap (only agents
+/// with several channels or a capacity above one ring more than once).
+const OFFERS_INLINE: usize = 1;
+
+/// A mark with one valid value out of 2^64, so that its niche is the
+/// largest in an agent's record (see [`Agent::_occupied`]).
+#[derive(Clone, Copy, Debug)]
+#[repr(u64)]
+enum Occupied {
+    Yes = 1,
+}
+
 /// An agent's routing record. The fields a decision reads come first, in
 /// declaration order (`repr(C)`), and the record starts a cache line: an
 /// offer or an unlisting reads the first two lines only (memberships;
@@ -523,8 +535,13 @@ struct Agent {
     /// Whether `wrap_up_until` is set (read on every decision; the time
     /// only by the wrap-up timer).
     wrapping_up: bool,
+    /// Never read: the agent table's slots are `Option`s, and the compiler
+    /// keeps their discriminant in the largest niche of the record, which
+    /// is this one (without it, the niche of a cold `Option<Timestamp>`,
+    /// one more cache line for every look at the slot).
+    _occupied: Occupied,
     /// Reservations ringing, by number (inline: touched on every offer).
-    offers: SmallVec<u64, 2>,
+    offers: SmallVec<u64, OFFERS_INLINE>,
     /// Calls connected, by number (inline: touched on every completion).
     connected: SmallVec<u64, 2>,
     ring_no_answers: u32,
@@ -1265,6 +1282,7 @@ impl Router {
                 memberships: SmallVec::default(),
                 preferred: BTreeSet::new(),
                 offers: SmallVec::default(),
+                _occupied: Occupied::Yes,
                 connected: SmallVec::default(),
                 expiry_due: now + self.config.agent_ttl.unwrap_or_default(),
             },
@@ -2889,7 +2907,13 @@ mod tests {
         assert_eq!(offset_of!(Agent, channels), 64);
         assert!(offset_of!(Agent, ready) < 128 && offset_of!(Agent, wrapping_up) < 128);
         assert!(offset_of!(Agent, id) < 128);
-        assert!(offset_of!(Agent, offers) + size_of::<SmallVec<u64, 2>>() <= 128);
+        assert!(offset_of!(Agent, _occupied) < 128);
+        assert!(offset_of!(Agent, offers) + size_of::<SmallVec<u64, OFFERS_INLINE>>() <= 128);
+        // The slot's `Option` takes its discriminant from a niche.
+        assert_eq!(
+            size_of::<Option<(AgentId, Agent)>>(),
+            size_of::<(AgentId, Agent)>()
+        );
     }
 
     #[test]

@@ -165,7 +165,14 @@ fn nested_fields(input: &mut Input, max: u8) -> (Vec<(String, Value)>, Option<St
     let mut first_too_deep = None;
     for _ in 0..count {
         let name = FIELDS[usize::from(input.byte()) % FIELDS.len()].to_string();
-        let depth = usize::from(input.byte()) % (MAX_BUILT_DEPTH + 1);
+        // Half the values are within two levels of a limit (31 for a field,
+        // 32 for a value on its own), the rest anywhere in 0..=40.
+        let b = input.byte();
+        let depth = if b & 1 == 0 {
+            usize::from(b >> 1) % (MAX_BUILT_DEPTH + 1)
+        } else {
+            MAX_VALUE_DEPTH - 3 + usize::from(b >> 1) % 5
+        };
         let value = nested(input, depth);
         assert!(!value.nests_deeper_than(depth));
         assert_eq!(value.nests_deeper_than(depth.saturating_sub(1)), depth > 0);

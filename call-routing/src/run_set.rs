@@ -31,53 +31,110 @@ pub(crate) const COMPACT_MIN: usize = 32;
 #[derive(Clone, Debug)]
 struct Run<E> {
     /// Strictly increasing, live or dead.
-    entries: VecDeque<(E, bool)>,
-    dead: usize,
+    entries: VecDeque<E>,
+    /// Which entries are dead, from the first removal from the middle of
+    /// the run on. Kept apart from the entries, so that these sit at their
+    /// own size in the run's buffer (a flag beside each pads an agent or a
+    /// call entry from 48 to 56 bytes, and taking the head reads the next
+    /// entries' cache lines), and off the heap until needed, so a run whose
+    /// entries only ever leave at the front never touches it.
+    dead: Option<Box<Dead>>,
+}
+
+/// The dead entries of a [`Run`].
+#[derive(Clone, Debug, Default)]
+struct Dead {
+    /// Per entry of the run, at the same index: whether it is dead.
+    flags: VecDeque<bool>,
+    /// How many are.
+    count: usize,
 }
 
 impl<E> Default for Run<E> {
     fn default() -> Self {
         Run {
             entries: VecDeque::new(),
-            dead: 0,
+            dead: None,
         }
     }
 }
 
 impl<E: Ord + Copy> Run<E> {
+    fn dead_count(&self) -> usize {
+        self.dead.as_ref().map_or(0, |d| d.count)
+    }
+
+    fn is_dead(&self, i: usize) -> bool {
+        self.dead
+            .as_ref()
+            .is_some_and(|d| d.count > 0 && d.flags.get(i).is_some_and(|f| *f))
+    }
+
+    fn push_back(&mut self, e: E) {
+        self.entries.push_back(e);
+        if let Some(d) = &mut self.dead {
+            d.flags.push_back(false);
+        }
+    }
+
+    fn pop_front(&mut self) {
+        self.entries.pop_front();
+        if let Some(d) = &mut self.dead {
+            d.flags.pop_front();
+        }
+    }
+
     /// Drops dead entries at both ends, compacts when mostly dead.
     fn tidy(&mut self) {
-        while self.entries.front().is_some_and(|(_, live)| !live) {
+        let Some(d) = &mut self.dead else {
+            return;
+        };
+        while d.flags.front().is_some_and(|f| *f) {
+            d.flags.pop_front();
             self.entries.pop_front();
-            self.dead -= 1;
+            d.count -= 1;
         }
-        while self.entries.back().is_some_and(|(_, live)| !live) {
+        while d.flags.back().is_some_and(|f| *f) {
+            d.flags.pop_back();
             self.entries.pop_back();
-            self.dead -= 1;
+            d.count -= 1;
         }
-        if self.dead > COMPACT_MIN && self.dead * 2 > self.entries.len() {
-            self.entries.retain(|(_, live)| *live);
-            self.dead = 0;
+        if d.count > COMPACT_MIN && d.count * 2 > self.entries.len() {
+            let mut flags = d.flags.iter();
+            self.entries.retain(|_| flags.next().is_some_and(|f| !f));
+            d.flags.clear();
+            d.flags.resize(self.entries.len(), false);
+            d.count = 0;
         }
     }
 
     /// Marks `e` dead if it is live here.
     fn remove(&mut self, e: &E) -> bool {
         let index = match self.entries.front() {
-            Some((front, _)) if front == e => Some(0),
-            Some((front, _)) if front < e && self.entries.back().is_some_and(|(b, _)| b >= e) => {
-                self.entries.binary_search_by(|(x, _)| x.cmp(e)).ok()
+            Some(front) if front == e => Some(0),
+            Some(front) if front < e && self.entries.back().is_some_and(|b| b >= e) => {
+                self.entries.binary_search(e).ok()
             }
             _ => None,
         };
-        let Some((_, live)) = index.and_then(|i| self.entries.get_mut(i)) else {
+        let Some(i) = index else {
             return false;
         };
-        if !*live {
+        let len = self.entries.len();
+        let d = self.dead.get_or_insert_with(|| {
+            Box::new(Dead {
+                flags: std::iter::repeat_n(false, len).collect(),
+                count: 0,
+            })
+        });
+        let Some(flag) = d.flags.get_mut(i) else {
+            return false;
+        };
+        if *flag {
             return false;
         }
-        *live = false;
-        self.dead += 1;
+        *flag = true;
+        d.count += 1;
         self.tidy();
         true
     }
@@ -132,7 +189,7 @@ impl<E: Ord + Copy> RunSet<E> {
         // stay tight; an empty run takes anything.
         let mut best: Option<(usize, Option<E>)> = None;
         for (i, run) in self.runs.iter().enumerate() {
-            let back = run.entries.back().map(|(b, _)| *b);
+            let back = run.entries.back().copied();
             match back {
                 Some(b) if b < e => {
                     if best.is_none_or(|(_, bb)| bb.is_none_or(|bb| bb < b)) {
@@ -149,7 +206,7 @@ impl<E: Ord + Copy> RunSet<E> {
         }
         let source = match best.and_then(|(i, _)| Some(i).zip(self.runs.get_mut(i))) {
             Some((i, run)) => {
-                run.entries.push_back((e, true));
+                run.push_back(e);
                 i
             }
             None => {
@@ -180,8 +237,8 @@ impl<E: Ord + Copy> RunSet<E> {
         let (e, source) = self.head?;
         match self.runs.get_mut(source) {
             Some(run) => {
-                run.entries.pop_front();
-                if run.dead > 0 {
+                run.pop_front();
+                if run.dead_count() > 0 {
                     run.tidy();
                 }
             }
@@ -198,7 +255,7 @@ impl<E: Ord + Copy> RunSet<E> {
     fn find_head(&mut self) {
         let mut best = self.rest.first().map(|e| (e, MAX_RUNS));
         for (i, run) in self.runs.iter().enumerate() {
-            if let Some((front, _)) = run.entries.front()
+            if let Some(front) = run.entries.front()
                 && best.is_none_or(|(b, _)| front < b)
             {
                 best = Some((front, i));
@@ -209,13 +266,10 @@ impl<E: Ord + Copy> RunSet<E> {
 
     pub(crate) fn contains(&self, e: &E) -> bool {
         self.rest.contains(e)
-            || self.runs.iter().any(|run| {
-                run.entries
-                    .binary_search_by(|(x, _)| x.cmp(e))
-                    .ok()
-                    .and_then(|i| run.entries.get(i))
-                    .is_some_and(|(_, live)| *live)
-            })
+            || self
+                .runs
+                .iter()
+                .any(|run| run.entries.binary_search(e).is_ok_and(|i| !run.is_dead(i)))
     }
 
     /// The smallest entry.
@@ -236,8 +290,8 @@ impl<E: Ord + Copy> RunSet<E> {
         for (p, run) in pos.iter_mut().zip(&self.runs) {
             *p = match lower {
                 Bound::Unbounded => 0,
-                Bound::Included(l) => run.entries.partition_point(|(x, _)| *x < l),
-                Bound::Excluded(l) => run.entries.partition_point(|(x, _)| *x <= l),
+                Bound::Included(l) => run.entries.partition_point(|x| *x < l),
+                Bound::Excluded(l) => run.entries.partition_point(|x| *x <= l),
             };
         }
         Iter {
@@ -273,10 +327,10 @@ impl<E: Ord + Copy> Iterator for Iter<'_, E> {
         // (source, entry): source MAX_RUNS is the B-tree.
         let mut best: Option<(usize, E)> = None;
         for (i, (run, p)) in self.set.runs.iter().zip(self.pos.iter_mut()).enumerate() {
-            while run.entries.get(*p).is_some_and(|(_, live)| !live) {
+            while run.is_dead(*p) {
                 *p += 1;
             }
-            if let Some((e, _)) = run.entries.get(*p)
+            if let Some(e) = run.entries.get(*p)
                 && best.is_none_or(|(_, b)| *e < b)
             {
                 best = Some((i, *e));

@@ -462,12 +462,19 @@ fuzz_target!(|data: &[u8]| {
                     id
                 };
                 let (fields, too_deep) = nested_fields(&mut input, 3);
-                let event = Event::LookupResult(request, LookupResult::Found(fields));
                 // serde_json refuses a field past the limit, not the record
                 // around the fields: that is the session's check.
+                let lone_too_deep = fields
+                    .iter()
+                    .any(|(_, v)| v.nests_deeper_than(MAX_VALUE_DEPTH));
+                let event = Event::LookupResult(request, LookupResult::Found(fields));
                 let json = serde_json::to_string(&event).expect("serializes");
-                if let Ok(back) = serde_json::from_str::<Event>(&json) {
-                    assert_eq!(back, event);
+                match serde_json::from_str::<Event>(&json) {
+                    Ok(back) => {
+                        assert!(!lone_too_deep);
+                        assert_eq!(back, event);
+                    }
+                    Err(e) => assert!(lone_too_deep, "{e}"),
                 }
                 let Some(field) = too_deep else {
                     let expected_wait = session.waiting() == Waiting::Lookup(request);

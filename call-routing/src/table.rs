@@ -53,12 +53,21 @@ pub(crate) type Slot = u32;
 pub(crate) const NO_HINT: u32 = u32::MAX;
 
 /// Records by id, stored densely and addressed by slot.
+///
+/// The ids sit in their own vector, beside the records rather than in
+/// them: a record stays at its own size (an agent's 384 bytes, not 448
+/// with a 4-byte id padded to its 128-byte alignment), so the records of a
+/// slab span fewer cache lines and pages, and a record's first line is the
+/// record's own.
 #[derive(Debug)]
 pub(crate) struct Table<K, V> {
     /// Id to slot, plus a 32-bit hint the owner may keep beside the slot
     /// (the router keeps a connected call's agent slot there).
     index: IdMap<K, (Slot, u32)>,
-    slots: Vec<Option<(K, V)>>,
+    slots: Vec<Option<V>>,
+    /// The id of the record in the same slot (of its last record, if the
+    /// slot is free).
+    ids: Vec<K>,
     free: Vec<Slot>,
 }
 
@@ -67,6 +76,7 @@ impl<K, V> Default for Table<K, V> {
         Table {
             index: IdMap::default(),
             slots: Vec::new(),
+            ids: Vec::new(),
             free: Vec::new(),
         }
     }
@@ -110,25 +120,21 @@ impl<K: Copy + Eq + Hash, V> Table<K, V> {
 
     /// The record in `slot`.
     pub(crate) fn at(&self, slot: Slot) -> Option<&V> {
-        self.slots
-            .get(slot as usize)
-            .and_then(|s| s.as_ref())
-            .map(|(_, v)| v)
+        self.slots.get(slot as usize).and_then(|s| s.as_ref())
     }
 
     pub(crate) fn at_mut(&mut self, slot: Slot) -> Option<&mut V> {
-        self.slots
-            .get_mut(slot as usize)
-            .and_then(|s| s.as_mut())
-            .map(|(_, v)| v)
+        self.slots.get_mut(slot as usize).and_then(|s| s.as_mut())
     }
 
     /// The id of the record in `slot`.
     pub(crate) fn id_at(&self, slot: Slot) -> Option<K> {
+        let slot = slot as usize;
         self.slots
-            .get(slot as usize)
-            .and_then(|s| s.as_ref())
-            .map(|(k, _)| *k)
+            .get(slot)
+            .is_some_and(|s| s.is_some())
+            .then(|| self.ids.get(slot).copied())
+            .flatten()
     }
 
     /// Inserts a record, replacing any with the same id, and returns its
@@ -139,7 +145,7 @@ impl<K: Copy + Eq + Hash, V> Table<K, V> {
                 let slot = e.get().0;
                 e.get_mut().1 = NO_HINT;
                 if let Some(entry) = self.slots.get_mut(slot as usize) {
-                    *entry = Some((id, value));
+                    *entry = Some(value);
                 }
                 slot
             }
@@ -147,13 +153,17 @@ impl<K: Copy + Eq + Hash, V> Table<K, V> {
                 let slot = match self.free.pop() {
                     Some(slot) => {
                         if let Some(entry) = self.slots.get_mut(slot as usize) {
-                            *entry = Some((id, value));
+                            *entry = Some(value);
+                        }
+                        if let Some(entry) = self.ids.get_mut(slot as usize) {
+                            *entry = id;
                         }
                         slot
                     }
                     None => {
                         let slot = Slot::try_from(self.slots.len()).unwrap_or(Slot::MAX);
-                        self.slots.push(Some((id, value)));
+                        self.slots.push(Some(value));
+                        self.ids.push(id);
                         slot
                     }
                 };
@@ -175,16 +185,17 @@ impl<K: Copy + Eq + Hash, V> Table<K, V> {
 
     pub(crate) fn remove(&mut self, id: &K) -> Option<V> {
         let (slot, _) = self.index.remove(id)?;
-        let (_, value) = self.slots.get_mut(slot as usize)?.take()?;
+        let value = self.slots.get_mut(slot as usize)?.take()?;
         self.free.push(slot);
         Some(value)
     }
 
     /// Every record with its id, in slot order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.slots
+        self.ids
             .iter()
-            .filter_map(|s| s.as_ref().map(|(k, v)| (k, v)))
+            .zip(&self.slots)
+            .filter_map(|(k, s)| s.as_ref().map(|v| (k, v)))
     }
 }
 

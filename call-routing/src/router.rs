@@ -666,6 +666,8 @@ type AgentEntry = (SortKey, AgentId, u64, Slot, u32, Level);
 /// Stale agent entries a queue tolerates beyond twice its live ones before
 /// it starts sweeping.
 const STALE_SLACK: usize = 64;
+/// Entries after the head [`Queue::trim_pile`] judges in one pass.
+const TRIM_AHEAD: usize = 8;
 /// Entries a sweep examines per staleness event.
 const SWEEP_STEP: usize = 16;
 
@@ -711,16 +713,59 @@ impl Queue {
     /// Drops the stale entries at the head of `all_agents` and of the level
     /// sets from `from` up, so a search finds a live entry first.
     fn trim_agents(&mut self, from: Level) {
-        while let Some(first) = self.all_agents.first()
-            && !agent_entry_live(&self.member_table, &first)
-        {
-            self.all_agents.pop_first();
-            self.drop_level_copy(&first);
-        }
+        self.trim_all_agents();
         if self.level_index {
             for set in self.agents.get_mut(from.index()..).unwrap_or(&mut []) {
                 trim(set, &self.member_table);
             }
+        }
+    }
+
+    /// Pops the stale entries at the head of `all_agents`.
+    fn trim_all_agents(&mut self) {
+        // Usually one or two: the entry of the agent the last arrival took,
+        // and maybe one of an agent taken by another of its queues.
+        for _ in 0..2 {
+            match self.all_agents.first() {
+                Some(first) if !agent_entry_live(&self.member_table, &first) => {
+                    self.all_agents.pop_first();
+                    self.drop_level_copy(&first);
+                }
+                _ => return,
+            }
+        }
+        self.trim_pile();
+    }
+
+    /// Pops the stale entries at the head of `all_agents`, past the first
+    /// two. Stale entries pile up at the head between arrivals (agents taken
+    /// by their other queues), a dozen at times, and those are the slowest
+    /// arrivals: each needs its member's entry in the member table, a read
+    /// that depends on the entry. The entries that follow in the head's run
+    /// are judged first in one pass, so those reads overlap instead of
+    /// following one another.
+    #[cold]
+    #[inline(never)]
+    fn trim_pile(&mut self) {
+        let source = self.all_agents.head_source();
+        let live: [Option<bool>; TRIM_AHEAD] = self
+            .all_agents
+            .judge_head_run(|e| agent_entry_live(&self.member_table, e));
+        // How many of `live` have been taken: the head is `live[next]`
+        // while it comes from `source`.
+        let mut next = 0;
+        while let Some(first) = self.all_agents.first() {
+            let judged = if self.all_agents.head_source() == source {
+                next += 1;
+                live.get(next - 1).copied().flatten()
+            } else {
+                None
+            };
+            if judged.unwrap_or_else(|| agent_entry_live(&self.member_table, &first)) {
+                break;
+            }
+            self.all_agents.pop_first();
+            self.drop_level_copy(&first);
         }
     }
 

@@ -272,6 +272,32 @@ impl<E: Ord + Copy> RunSet<E> {
                 .any(|run| run.entries.binary_search(e).is_ok_and(|i| !run.is_dead(i)))
     }
 
+    /// Where the head is: a run index, or [`MAX_RUNS`] for the B-tree.
+    pub(crate) fn head_source(&self) -> Option<usize> {
+        self.head.map(|(_, source)| source)
+    }
+
+    /// `judge` applied to the head and the live entries that follow it in
+    /// its run, up to `N` in all, in order (`None` past the end, and for a
+    /// head in the B-tree): the next heads while they come from that run
+    /// ([`RunSet::head_source`]), so a caller about to take several heads
+    /// can judge them in one pass.
+    pub(crate) fn judge_head_run<const N: usize>(
+        &self,
+        mut judge: impl FnMut(&E) -> bool,
+    ) -> [Option<bool>; N] {
+        let mut judged = [None; N];
+        if let Some((_, source)) = self.head
+            && let Some(run) = self.runs.get(source)
+        {
+            let live = (0..run.entries.len()).filter(|i| !run.is_dead(*i));
+            for (slot, i) in judged.iter_mut().zip(live) {
+                *slot = run.entries.get(i).map(&mut judge);
+            }
+        }
+        judged
+    }
+
     /// The smallest entry.
     pub(crate) fn first(&self) -> Option<E> {
         self.head.map(|(e, _)| e)
@@ -428,6 +454,32 @@ mod tests {
             assert_eq!(ours.take_all(), all);
             assert!(ours.is_empty());
         }
+    }
+
+    #[test]
+    fn judges_the_head_run_in_order_skipping_dead_entries() {
+        let mut set: RunSet<u32> = RunSet::default();
+        for e in [10, 20, 30, 40, 50] {
+            set.insert(e);
+        }
+        // 5 fits no run's end behind 50 but an empty run: a second run.
+        set.insert(5);
+        assert_eq!(set.first(), Some(5));
+        let head_run = set.head_source();
+        assert_eq!(set.judge_head_run::<2>(|e| *e > 0), [Some(true), None]);
+        assert!(set.remove(&5));
+        assert_ne!(set.head_source(), head_run);
+        assert!(set.remove(&30));
+        let mut seen = Vec::new();
+        let judged: [Option<bool>; 5] = set.judge_head_run(|e| {
+            seen.push(*e);
+            *e % 20 == 0
+        });
+        assert_eq!(seen, [10, 20, 40, 50]);
+        assert_eq!(
+            judged,
+            [Some(false), Some(true), Some(true), Some(false), None]
+        );
     }
 
     #[test]

@@ -509,7 +509,7 @@ impl Default for ChannelUse {
 const OFFERS_INLINE: usize = 1;
 
 /// A mark with one valid value out of 2^64, so that its niche is the
-/// largest in an agent's record (see [`Agent::_occupied`]).
+/// largest in an agent's or a queue's record (see [`Agent::_occupied`]).
 #[derive(Clone, Copy, Debug)]
 #[repr(u64)]
 enum Occupied {
@@ -605,20 +605,21 @@ impl Agent {
 }
 
 /// A queue. The counters and sets a decision reads come first, in
-/// declaration order (`repr(C)`): the waiting-call sets right after the
-/// counters, so finding a queue's head call reads two cache lines.
+/// declaration order (`repr(C)`): the first cache line holds the slot
+/// mark, the member table and the counters an agent's unlisting touches
+/// (so an offer reads one line of each of the agent's other queues), and
+/// the waiting-call sets follow the counters, so finding a queue's head
+/// call reads two cache lines.
 #[derive(Debug)]
 #[repr(C)]
 struct Queue {
-    waiting: usize,
-    /// Bit `l` set when `calls[l]` is not empty.
-    call_levels: u16,
-    /// Waiting calls with extra skill requirements (0: no filtering needed).
-    filtered_calls: usize,
-    /// Whether `agents` (the per-level sets) is maintained: from the start
-    /// for level-preferring strategies and bullseye queues, and from the
-    /// first call with a minimum level otherwise.
-    level_index: bool,
+    /// Never read: as for [`Agent::_occupied`], so that the queue table's
+    /// check of a slot reads this first line, not the last of the level
+    /// sets (the largest niche otherwise, 6 KiB into the record).
+    _occupied: Occupied,
+    /// Per member index: the generation and key of the member's live entry;
+    /// generation 0 while it is not available (or the index is free).
+    member_table: Vec<Member>,
     /// Members available now (live entries of `all_agents`).
     available: usize,
     /// Stale entries in `all_agents` (the level sets hold copies of some of
@@ -630,18 +631,21 @@ struct Queue {
     /// factor lets that steady state run without sweeping, and sweeping in
     /// steps keeps any one decision's share of it small.)
     stale: usize,
-    /// Where the running sweep continues: after this entry (`None`: from the
-    /// start); `sweeping` is false between sweeps.
-    sweep_after: Option<AgentEntry>,
+    waiting: usize,
     sweeping: bool,
+    /// Whether `agents` (the per-level sets) is maintained: from the start
+    /// for level-preferring strategies and bullseye queues, and from the
+    /// first call with a minimum level otherwise.
+    level_index: bool,
+    /// Bit `l` set when `calls[l]` is not empty.
+    call_levels: u16,
     members: u32,
     ready_members: u32,
+    /// Waiting calls with extra skill requirements (0: no filtering needed).
+    filtered_calls: usize,
+    strategy: Box<dyn Strategy>,
     /// Moving average of handle time, for expected-wait estimates.
     aht_s: f64,
-    strategy: Box<dyn Strategy>,
-    /// Per member index: the generation and key of the member's live entry;
-    /// generation 0 while it is not available (or the index is free).
-    member_table: Vec<Member>,
     /// Waiting calls per current minimum level (keys are unique, so the
     /// ids and slots never decide the order).
     calls: [RunSet<CallEntry>; Level::COUNT],
@@ -655,6 +659,9 @@ struct Queue {
     agents: [RunSet<AgentEntry>; Level::COUNT],
     /// Member indexes free for reuse.
     free_members: Vec<u32>,
+    /// Where the running sweep continues: after this entry (`None`: from the
+    /// start); `sweeping` is false between sweeps.
+    sweep_after: Option<AgentEntry>,
 }
 
 /// An available agent in a queue's set: its key, id, the generation of
@@ -1157,6 +1164,7 @@ impl Router {
         self.queues.insert(
             id,
             Queue {
+                _occupied: Occupied::Yes,
                 config,
                 strategy,
                 agents: Default::default(),
@@ -2939,7 +2947,7 @@ mod tests {
         }
     }
 
-    /// The layout the agent record's comments promise.
+    /// The layout the agent and queue records' comments promise.
     #[test]
     fn an_offer_reads_two_cache_lines_of_the_agent() {
         use std::mem::{align_of, offset_of, size_of};
@@ -2956,6 +2964,16 @@ mod tests {
         assert!(offset_of!(Agent, offers) + size_of::<SmallVec<u64, OFFERS_INLINE>>() <= 128);
         // The slot's `Option` takes its discriminant from a niche.
         assert_eq!(size_of::<Option<Agent>>(), size_of::<Agent>());
+        // What an unlisting touches is in the queue's first line.
+        for end in [
+            offset_of!(Queue, member_table) + size_of::<Vec<Member>>(),
+            offset_of!(Queue, available) + 8,
+            offset_of!(Queue, stale) + 8,
+            offset_of!(Queue, sweeping) + 1,
+            offset_of!(Queue, _occupied) + 8,
+        ] {
+            assert!(end <= 64);
+        }
     }
 
     /// An agent that logs out and back in with the same id before its

@@ -304,4 +304,17 @@ pub enum AgentChangeError {
         /// The configured limit.
         max: u32,
     },
+    /// The change ends before the previous state began: a corrupt or
+    /// hand-made record (the state machine never makes one).
+    #[error("{agent}: the {state} span ends at {at}, before it began at {from_since}")]
+    Reversed {
+        /// The agent.
+        agent: crate::id::AgentId,
+        /// The previous state's name (see [`AgentState::name`](crate::agent::AgentState::name)).
+        state: &'static str,
+        /// When the previous state began.
+        from_since: crate::time::Timestamp,
+        /// When it ended, earlier.
+        at: crate::time::Timestamp,
+    },
 }

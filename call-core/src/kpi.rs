@@ -671,8 +671,10 @@ impl KpiEngine {
 
     /// Fold one agent state change in, or refuse it (nothing counted) when
     /// the previous state's span `[from_since, at)` covers more than
-    /// [`KpiConfig::max_agent_state_intervals`] intervals. Logged-out spans
-    /// are not agent time: they make no bucket and are never refused.
+    /// [`KpiConfig::max_agent_state_intervals`] intervals
+    /// ([`AgentChangeError::SpanTooLong`]) or ends before it began
+    /// ([`AgentChangeError::Reversed`]). Logged-out spans are not agent
+    /// time: they make no bucket and are never refused.
     ///
     /// # Examples
     ///
@@ -709,6 +711,14 @@ impl KpiEngine {
         };
         let mut start = change.from_since;
         let end = change.at;
+        if end < start {
+            return Err(AgentChangeError::Reversed {
+                agent: change.agent,
+                state: change.from.name(),
+                from_since: start,
+                at: end,
+            });
+        }
         let intervals = self.intervals_covered(start, end);
         let max = self.config.max_agent_state_intervals;
         if intervals > u64::from(max) {

@@ -570,6 +570,37 @@ fn an_agent_state_since_the_epoch_is_a_typed_error() {
     ));
 }
 
+/// A stored change that ends before the previous state began counted
+/// nothing and was accepted as if it were fine; it is refused with its own
+/// error, and the tallying form counts it as refused. A zero-length span is
+/// still fine.
+#[test]
+fn an_agent_state_ending_before_it_began_is_a_typed_error() {
+    let mut engine = KpiEngine::new(KpiConfig::default());
+    let change = stored_change(READY, t(100), t(40));
+    let err = engine.try_ingest_agent_change(&change).unwrap_err();
+    assert_eq!(
+        err,
+        AgentChangeError::Reversed {
+            agent: AgentId(3),
+            state: "ready",
+            from_since: t(100),
+            at: t(40),
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "agent-3: the ready span ends at 1699999240.000, before it began at 1699999300.000"
+    );
+    engine.ingest_agent_change(&change);
+    assert_eq!(engine.refused_agent_changes(), 1);
+    assert_eq!(engine.agent_buckets().count(), 0);
+    assert_eq!(
+        engine.try_ingest_agent_change(&stored_change(READY, t(40), t(40))),
+        Ok(())
+    );
+}
+
 /// The limit counts the intervals a span touches, partial ones included, so
 /// it is exactly the number of counter blocks the span would make; at the
 /// limit the change is folded in with every millisecond accounted for.

@@ -16,8 +16,8 @@
 //! and at the end: no panic (overflow checks are on); a record
 //! makes at most one interval and one queue bucket and one bucket per agent
 //! it lists, and counts each agent's contact once; an agent state change is
-//! refused exactly when its span covers more intervals than the configured
-//! limit, a refused change leaves the engine unchanged and an accepted one
+//! refused exactly when its span ends before it begins or covers more
+//! intervals than the configured limit, a refused change leaves the engine unchanged and an accepted one
 //! adds exactly its span to the agent's time in at most that many buckets;
 //! totals only grow; a record adds at most one customer to the
 //! first-contact memory; ranges equal the sums of their buckets; every bucket's
@@ -445,7 +445,8 @@ fn ingest_change(engine: &mut KpiEngine, change: &AgentStateChanged, try_form: b
         (end - 1) / ims - start / ims + 1
     };
     let staffed = change.from != AgentState::LoggedOut;
-    let refuse = staffed && intervals > u64::from(engine.config().max_agent_state_intervals);
+    let refuse = staffed
+        && (end < start || intervals > u64::from(engine.config().max_agent_state_intervals));
     let buckets = engine.agent_buckets().count();
     let time_of = |e: &KpiEngine| -> (u128, bool) {
         e.agent_buckets()

@@ -8,29 +8,17 @@
 )]
 
 mod common;
-use common::run_inline_tests;
+use common::{program, run_inline_tests, t0};
 
 use call_ivr::check::compile;
 use call_ivr::diagnostic::Code;
 use call_ivr::error::{EventError, StartError, ValueOrigin};
-use call_ivr::jiff::Timestamp;
 use call_ivr::limits;
-use call_ivr::program::Program;
 use call_ivr::session::{
     Action, CallContext, Defect, Event, LookupResult, Outcome, Session, SessionLimits, Waiting,
 };
 use call_ivr::source::SourceFile;
 use call_ivr::value::Value;
-
-fn program(text: &str) -> Program {
-    let file = SourceFile::new("t.ivr", text).unwrap();
-    let (p, d) = compile(&file);
-    p.unwrap_or_else(|| panic!("{}", d.render(&file)))
-}
-
-fn t0() -> Timestamp {
-    "2026-03-02T10:00:00Z".parse().unwrap()
-}
 
 /// `main` calling `f1`, `f1` calling `f2`, ... down to `f{depth}`; every
 /// subflow returns and `main` hangs up.

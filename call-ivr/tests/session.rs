@@ -7,26 +7,17 @@
     clippy::indexing_slicing
 )]
 
-use call_ivr::check::compile;
 use call_ivr::error::EventError;
-use call_ivr::jiff::{SignedDuration, Timestamp};
+use call_ivr::jiff::SignedDuration;
 use call_ivr::program::Program;
 use call_ivr::session::{
     Action, CallContext, Defect, Event, LookupResult, Outcome, Session, SessionLimits, TraceEntry,
     Waiting,
 };
-use call_ivr::source::SourceFile;
 use call_ivr::value::Value;
 
-fn program(text: &str) -> Program {
-    let file = SourceFile::new("t.ivr", text).unwrap();
-    let (p, d) = compile(&file);
-    p.unwrap_or_else(|| panic!("{}", d.render(&file)))
-}
-
-fn t0() -> Timestamp {
-    "2026-03-02T10:00:00Z".parse().unwrap()
-}
+mod common;
+use common::{program, t0};
 
 fn drain(s: &mut Session) -> Vec<Action> {
     std::iter::from_fn(|| s.poll_action()).collect()

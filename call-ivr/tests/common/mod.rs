@@ -3,6 +3,8 @@
 
 use call_ivr::ast::File;
 use call_ivr::check::compile;
+use call_ivr::jiff::Timestamp;
+use call_ivr::program::Program;
 use call_ivr::source::SourceFile;
 
 /// The tree's debug form with every span removed, to compare trees parsed
@@ -38,4 +40,16 @@ pub(crate) fn run_inline_tests(text: &str) {
             );
         }
     }
+}
+
+/// Compiles a flow, failing the test with the rendered diagnostics.
+pub(crate) fn program(text: &str) -> Program {
+    let file = SourceFile::new("t.ivr", text).unwrap();
+    let (p, d) = compile(&file);
+    p.unwrap_or_else(|| panic!("{}", d.render(&file)))
+}
+
+/// The tests' start of time.
+pub(crate) fn t0() -> Timestamp {
+    "2026-03-02T10:00:00Z".parse().unwrap()
 }

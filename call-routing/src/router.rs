@@ -673,8 +673,6 @@ type AgentEntry = (SortKey, AgentId, u64, Slot, u32, Level);
 /// Stale agent entries a queue tolerates beyond twice its live ones before
 /// it starts sweeping.
 const STALE_SLACK: usize = 64;
-/// Entries after the head [`Queue::trim_pile`] judges in one pass.
-const TRIM_AHEAD: usize = 8;
 /// Entries a sweep examines per staleness event.
 const SWEEP_STEP: usize = 16;
 
@@ -698,11 +696,7 @@ struct Member {
 
 /// Pops the stale entries at the head of `set`.
 fn trim(set: &mut RunSet<AgentEntry>, members: &[Member]) {
-    while let Some(first) = set.first()
-        && !agent_entry_live(members, &first)
-    {
-        set.pop_first();
-    }
+    set.pop_first_while(|e| !agent_entry_live(members, e), |_| {});
 }
 /// A waiting call in a queue's set: its key, id and slot.
 type CallEntry = (CallKey, CallId, Slot);
@@ -728,57 +722,29 @@ impl Queue {
         }
     }
 
-    /// Pops the stale entries at the head of `all_agents`.
+    /// Pops the stale entries at the head of `all_agents`, and drops their
+    /// copies in the level sets (if those are kept and still hold them).
+    /// Stale entries pile up at the head between arrivals (agents taken by
+    /// their other queues), a dozen at times; each costs a read of its
+    /// member's line in the member table and a pop, so the pops are a tight
+    /// loop in which those reads overlap.
     fn trim_all_agents(&mut self) {
-        // Usually one or two: the entry of the agent the last arrival took,
-        // and maybe one of an agent taken by another of its queues.
-        for _ in 0..2 {
-            match self.all_agents.first() {
-                Some(first) if !agent_entry_live(&self.member_table, &first) => {
-                    self.all_agents.pop_first();
-                    self.drop_level_copy(&first);
+        let members = &self.member_table;
+        let level_sets = &mut self.agents;
+        let level_index = self.level_index;
+        let dropped = self.all_agents.pop_first_while(
+            |e| !agent_entry_live(members, e),
+            |e| {
+                if level_index && let Some(set) = level_sets.get_mut(e.5.index()) {
+                    set.remove(e);
                 }
-                _ => return,
-            }
-        }
-        self.trim_pile();
+            },
+        );
+        self.stale = self.stale.saturating_sub(dropped);
     }
 
-    /// Pops the stale entries at the head of `all_agents`, past the first
-    /// two. Stale entries pile up at the head between arrivals (agents taken
-    /// by their other queues), a dozen at times, and those are the slowest
-    /// arrivals: each needs its member's entry in the member table, a read
-    /// that depends on the entry. The entries that follow in the head's run
-    /// are judged first in one pass, so those reads overlap instead of
-    /// following one another.
-    #[cold]
-    #[inline(never)]
-    fn trim_pile(&mut self) {
-        let source = self.all_agents.head_source();
-        let live: [Option<bool>; TRIM_AHEAD] = self
-            .all_agents
-            .judge_head_run(|e| agent_entry_live(&self.member_table, e));
-        // How many of `live` have been taken: the head is `live[next]`
-        // while it comes from `source`.
-        let mut next = 0;
-        while let Some(first) = self.all_agents.first() {
-            let judged = if self.all_agents.head_source() == source {
-                next += 1;
-                live.get(next - 1).copied().flatten()
-            } else {
-                None
-            };
-            if judged.unwrap_or_else(|| agent_entry_live(&self.member_table, &first)) {
-                break;
-            }
-            self.all_agents.pop_first();
-            self.drop_level_copy(&first);
-        }
-    }
-
-    /// A stale entry left `all_agents`: count it, and drop its copy in
-    /// its level set (if that set is kept and still holds it).
-    #[inline]
+    /// A stale entry left `all_agents` (swept): count it, and drop its copy
+    /// in its level set (if that set is kept and still holds it).
     fn drop_level_copy(&mut self, entry: &AgentEntry) {
         self.stale = self.stale.saturating_sub(1);
         if self.level_index

@@ -886,15 +886,19 @@ fn speed_ups(
 const ROUNDS: usize = 5;
 /// Decisions timed per round: the router, the packed scan, the model.
 const PER_ROUND: (usize, usize, usize) = (20_000, 1_000, 200);
+/// Decisions made untimed at the start of each block, so each side is
+/// timed in its own steady state: the router, the packed scan, the model.
+const WARM_UP: (usize, usize, usize) = (2_000, 100, 20);
 
 /// The percentile pass: individually timed decisions of the router, the
 /// packed scan and the model, in [`ROUNDS`] rounds of one block each, so
 /// all three meet the same conditions (on a shared machine the speed
 /// drifts over seconds, and timing each side in one stretch let that drift
 /// into the ratios). Prints each side's percentiles and returns its p50
-/// and p99 over all rounds. The first decisions of each block find the
-/// caches as the other two sides left them; that costs every side, the
-/// router most, whose decisions are the shortest.
+/// and p99 over all rounds. Each block starts with [`WARM_UP`] untimed
+/// decisions: the first decisions of a block find the caches as the other
+/// two sides left them, which a side running alone never meets (timing
+/// them put 5–10% on the router's p99, whose decisions are the shortest).
 fn interleaved(
     decision: &str,
     mut ours: impl FnMut() -> Duration,
@@ -907,8 +911,17 @@ fn interleaved(
 ) {
     let (mut o, mut s, mut m) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
+        for _ in 0..WARM_UP.0 {
+            ours();
+        }
         o.extend((0..PER_ROUND.0).map(|_| ours()));
+        for _ in 0..WARM_UP.1 {
+            scan();
+        }
         s.extend((0..PER_ROUND.1).map(|_| scan()));
+        for _ in 0..WARM_UP.2 {
+            model();
+        }
         m.extend((0..PER_ROUND.2).map(|_| model()));
     }
     (

@@ -258,6 +258,8 @@ impl<E: Ord + Copy> RunSet<E> {
     /// head comes from one run, the next head is that run's next entry if
     /// it is below the smallest entry of the other runs and the B-tree, so
     /// those are looked at once per run visited, not once per entry.
+    /// `take` and `taken` must not panic: the cached head is brought up to
+    /// date after each run's batch, not after each entry.
     pub(crate) fn pop_first_while(
         &mut self,
         mut take: impl FnMut(&E) -> bool,
@@ -275,7 +277,7 @@ impl<E: Ord + Copy> RunSet<E> {
                 taken(&head);
                 self.find_head();
                 continue;
-            };
+            }
             // The head stays in this run while below `others`.
             let others = self
                 .runs
@@ -432,6 +434,36 @@ mod tests {
 
     use super::{COMPACT_MIN, RunSet};
 
+    /// The set's own bookkeeping agrees with itself and with `model`: runs
+    /// strictly increasing, dead flags beside the entries and counted, no
+    /// dead entry at a run's end, the length, and the cached head.
+    fn assert_consistent(set: &RunSet<u64>, model: &BTreeSet<u64>) {
+        let mut live = set.rest.len();
+        for run in &set.runs {
+            assert!(
+                run.entries
+                    .iter()
+                    .zip(run.entries.iter().skip(1))
+                    .all(|(a, b)| a < b)
+            );
+            if let Some(d) = &run.dead {
+                assert_eq!(d.flags.len(), run.entries.len());
+                assert_eq!(d.flags.iter().filter(|f| **f).count(), d.count);
+                assert!(d.flags.front().is_none_or(|f| !f) && d.flags.back().is_none_or(|f| !f));
+            }
+            live += (0..run.entries.len()).filter(|i| !run.is_dead(*i)).count();
+        }
+        assert_eq!((set.len(), live), (model.len(), model.len()));
+        assert_eq!(set.first(), model.first().copied());
+        if let Some((head, source)) = set.head {
+            let at_source = match set.runs.get(source) {
+                Some(run) => run.entries.front(),
+                None => set.rest.first(),
+            };
+            assert_eq!(at_source, Some(&head));
+        }
+    }
+
     /// Random operations against a `BTreeSet`.
     #[test]
     fn behaves_like_a_btreeset() {
@@ -469,14 +501,37 @@ mod tests {
                         }
                     }
                     3 => {
-                        // Take heads below a bound, as the router drops a
-                        // pile of stale entries.
+                        // Take heads as the router drops a pile of stale
+                        // entries: while below a bound, or while a test
+                        // that is not monotone in the key accepts them.
                         let bound = model.first().map_or(0, |f| f + next(20));
+                        let modulus = 2 + next(5);
+                        let by_bound = next(2) == 0;
+                        let accept = |e: &u64| {
+                            if by_bound {
+                                *e < bound
+                            } else {
+                                !e.wrapping_mul(0x9E37_79B9).is_multiple_of(modulus)
+                            }
+                        };
+                        let mut asked = Vec::new();
                         let mut taken = Vec::new();
-                        let count = ours.pop_first_while(|e| *e < bound, |e| taken.push(*e));
-                        let want: Vec<u64> = model.range(..bound).copied().collect();
+                        let count = ours.pop_first_while(
+                            |e| {
+                                asked.push(*e);
+                                accept(e)
+                            },
+                            |e| taken.push(*e),
+                        );
+                        let want: Vec<u64> = model.iter().copied().take_while(accept).collect();
                         assert_eq!(taken, want, "round {round}");
                         assert_eq!(count, want.len());
+                        // Each entry asked once, in order, up to the first
+                        // refused one.
+                        let asked_want: Vec<u64> =
+                            model.iter().copied().take(asked.len()).collect();
+                        assert_eq!(asked, asked_want, "round {round}");
+                        assert!(asked.len() <= want.len() + 1);
                         for e in want {
                             model.remove(&e);
                         }
@@ -498,8 +553,7 @@ mod tests {
                         assert_eq!(got, want);
                     }
                 }
-                assert_eq!(ours.len(), model.len());
-                assert_eq!(ours.first(), model.first().copied());
+                assert_consistent(&ours, &model);
             }
             let all: Vec<u64> = ours.iter().collect();
             assert_eq!(all, model.iter().copied().collect::<Vec<_>>());
@@ -514,8 +568,9 @@ mod tests {
     fn pops_heads_in_order_across_runs_and_the_btree() {
         let mut set: RunSet<u32> = RunSet::default();
         let mut model = BTreeSet::new();
-        // Four runs interleaved, then entries below every run's end (the
-        // B-tree), and some dead entries in the middle of runs.
+        // One long run, then descending entries that each open a run until
+        // all four are taken and then go to the B-tree, and some dead
+        // entries in the middle of the long run.
         for e in (100..200).chain((10..100).rev().step_by(7)).chain(1..6) {
             set.insert(e * 3);
             model.insert(e * 3);

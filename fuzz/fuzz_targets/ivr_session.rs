@@ -28,6 +28,7 @@ use call_ivr::session::{
 };
 use call_ivr::source::SourceFile;
 use call_ivr::value::Value;
+use call_sdk_fuzz::Bytes;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -105,26 +106,7 @@ const FIELDS: [&str; 8] = [
 /// own recursion limit (128, three per record).
 const MAX_BUILT_DEPTH: usize = 40;
 
-/// The input, read a byte at a time; zeros once it runs out.
-struct Input<'a>(&'a [u8]);
-
-impl Input<'_> {
-    fn byte(&mut self) -> u8 {
-        match self.0.split_first() {
-            Some((&b, rest)) => {
-                self.0 = rest;
-                b
-            }
-            None => 0,
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-fn leaf(input: &mut Input) -> Value {
+fn leaf(input: &mut Bytes<'_>) -> Value {
     let b = input.byte();
     match b % 3 {
         0 => Value::Str(format!("s{}", b / 3)),
@@ -135,7 +117,7 @@ fn leaf(input: &mut Input) -> Value {
 
 /// A value whose records nest exactly `depth` deep: a chain of records,
 /// each with up to two scalar fields beside the next one.
-fn nested(input: &mut Input, depth: usize) -> Value {
+fn nested(input: &mut Bytes<'_>, depth: usize) -> Value {
     let mut value = leaf(input);
     for _ in 0..depth {
         let shape = input.byte();
@@ -159,7 +141,7 @@ fn nested(input: &mut Input, depth: usize) -> Value {
 
 /// Up to `max` named fields of random depth. Returns them with the name of
 /// the first one that makes the record around them deeper than the limit.
-fn nested_fields(input: &mut Input, max: u8) -> (Vec<(String, Value)>, Option<String>) {
+fn nested_fields(input: &mut Bytes<'_>, max: u8) -> (Vec<(String, Value)>, Option<String>) {
     let count = input.byte() % (max + 1);
     let mut fields = Vec::new();
     let mut first_too_deep = None;
@@ -286,7 +268,7 @@ const NUMBERS: [&str; 14] = [
 /// A saved session with one byte changed, or one number replaced:
 /// restoring never panics, and a session that restores round-trips and
 /// takes a few events without panicking.
-fn corrupt_and_run(program: &Program, session: &Session, now: Timestamp, input: &mut Input) {
+fn corrupt_and_run(program: &Program, session: &Session, now: Timestamp, input: &mut Bytes<'_>) {
     let mut saved = save(session).into_bytes();
     let pick = usize::from(input.byte()) << 8 | usize::from(input.byte());
     if input.byte() % 2 == 0 {
@@ -344,7 +326,7 @@ fn corrupt_and_run(program: &Program, session: &Session, now: Timestamp, input: 
 fuzz_target!(|data: &[u8]| {
     deserialize_arbitrary(data);
 
-    let mut input = Input(data);
+    let mut input = Bytes::new(data);
     if input.is_empty() {
         return;
     }

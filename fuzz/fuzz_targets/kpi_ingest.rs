@@ -41,6 +41,7 @@ use call_core::kpi::{Counters, KpiConfig, KpiEngine, Kpis, ServiceLevelDefinitio
 use call_core::leg::{ClearedBy, Direction, HoldSide, LegRole};
 use call_core::party::{Address, Party};
 use call_core::time::Timestamp;
+use call_sdk_fuzz::Bytes;
 use libfuzzer_sys::fuzz_target;
 
 /// Steps per input: keeps one run well under a millisecond or two.
@@ -48,40 +49,15 @@ const MAX_STEPS: usize = 256;
 /// Entries per list of a scripted record.
 const MAX_LIST: usize = 48;
 
-struct Bytes<'a>(&'a [u8]);
-
-impl Bytes<'_> {
-    fn byte(&mut self) -> u8 {
-        match self.0.split_first() {
-            Some((b, rest)) => {
-                self.0 = rest;
-                *b
-            }
-            None => 0,
-        }
-    }
-
-    fn u16(&mut self) -> u16 {
-        u16::from_le_bytes([self.byte(), self.byte()])
-    }
-
-    fn u64(&mut self) -> u64 {
-        let mut b = [0; 8];
-        for x in &mut b {
-            *x = self.byte();
-        }
-        u64::from_le_bytes(b)
-    }
-
-    fn duration(&mut self) -> Duration {
-        match self.byte() % 6 {
-            0 => Duration::ZERO,
-            1 => Duration::MAX,
-            2 => Duration::from_millis(u64::from(self.u16())),
-            3 => Duration::from_secs(u64::from(self.byte())),
-            4 => Duration::from_millis(self.u64()),
-            _ => Duration::from_secs(15 * 60),
-        }
+/// A duration from the edges (zero, the largest) or from the input.
+fn duration(input: &mut Bytes<'_>) -> Duration {
+    match input.byte() % 6 {
+        0 => Duration::ZERO,
+        1 => Duration::MAX,
+        2 => Duration::from_millis(u64::from(input.u16())),
+        3 => Duration::from_secs(u64::from(input.byte())),
+        4 => Duration::from_millis(input.u64()),
+        _ => Duration::from_secs(15 * 60),
     }
 }
 
@@ -121,11 +97,11 @@ fn opt_time(input: &mut Bytes<'_>, base: Timestamp, interval_ms: u64) -> Option<
 
 fn config(input: &mut Bytes<'_>) -> KpiConfig {
     let mut config = KpiConfig::default();
-    config.interval = input.duration();
-    config.service_level_threshold = input.duration();
+    config.interval = duration(input);
+    config.service_level_threshold = duration(input);
     config.service_level = definition(input.byte());
-    config.short_abandon = input.duration();
-    config.repeat_window = input.duration();
+    config.short_abandon = duration(input);
+    config.repeat_window = duration(input);
     if input.byte() & 1 != 0 {
         config.conversion_codes = vec!["sale".to_owned()];
     }
@@ -514,7 +490,7 @@ fn json_lines(data: &[u8]) {
 }
 
 fn script(data: &[u8]) {
-    let mut input = Bytes(data);
+    let mut input = Bytes::new(data);
     let config = config(&mut input);
     let mut engine = KpiEngine::new(config);
     let ims = interval_ms(&engine);
@@ -527,7 +503,7 @@ fn script(data: &[u8]) {
     let mut record = empty_record(CallId(0), base);
     let mut next_call = 1;
     for _ in 0..MAX_STEPS {
-        if input.0.is_empty() {
+        if input.is_empty() {
             break;
         }
         let op = input.byte();

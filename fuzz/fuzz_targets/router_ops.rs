@@ -17,24 +17,11 @@ use call_routing::{
     AgentConfig, AgentId, CallId, CallRequest, Channel, Level, Output, QueueConfig, QueueId,
     ReservationId, Router, RouterConfig, SkillId, Timestamp,
 };
+use call_sdk_fuzz::Bytes;
 use libfuzzer_sys::fuzz_target;
 
-struct Bytes<'a>(&'a [u8]);
-
-impl Bytes<'_> {
-    fn byte(&mut self) -> u8 {
-        match self.0.split_first() {
-            Some((b, rest)) => {
-                self.0 = rest;
-                *b
-            }
-            None => 0,
-        }
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
-    let mut input = Bytes(data);
+    let mut input = Bytes::new(data);
     let mut config = RouterConfig::default();
     config.max_agents = 16;
     config.max_calls = 64;
@@ -97,7 +84,7 @@ fuzz_target!(|data: &[u8]| {
     let mut pending: BTreeMap<ReservationId, CallId> = BTreeMap::new();
     let mut connected: BTreeMap<CallId, AgentId> = BTreeMap::new();
     let mut next_call = 0_u64;
-    while !input.0.is_empty() {
+    while !input.is_empty() {
         let op = input.byte();
         let arg = input.byte();
         match op % 12 {
